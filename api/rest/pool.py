@@ -1,0 +1,35 @@
+"""/v1/pool: snapshots of the CRS distribution of everyone in the pool."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import Parameter
+
+from api import reads
+from api.models import PoolSnapshot, PoolSnapshotSummary
+from api.rest.params import Database
+
+
+class PoolController(Controller):
+    path = "/v1/pool"
+    tags = ("pool",)
+
+    @get("/", summary="Snapshot dates and totals, newest first")
+    async def list_pool_snapshots(
+        self,
+        db: Database,
+        date_from: Annotated[date | None, Parameter(query="from")] = None,
+        date_to: Annotated[date | None, Parameter(query="to")] = None,
+    ) -> list[PoolSnapshotSummary]:
+        return await reads.list_pool_snapshots(db, date_from, date_to)
+
+    @get("/latest", summary="The newest snapshot with its CRS bands")
+    async def latest_pool_snapshot(self, db: Database) -> PoolSnapshot:
+        return await reads.latest_pool_snapshot(db)
+
+    @get("/{snapshot_date:date}", summary="The snapshot of one date with its CRS bands")
+    async def get_pool_snapshot(self, db: Database, snapshot_date: date) -> PoolSnapshot:
+        return await reads.get_pool_snapshot(db, snapshot_date)

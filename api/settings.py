@@ -1,0 +1,71 @@
+"""The one place that reads the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+OFFICIAL_SOURCE = "https://www.canada.ca/content/dam/ircc/documents/json/ee_rounds_123_en.json"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value eedraws cannot use."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything configurable, read once from the environment.
+
+    ``database_url`` / ``redis_url`` empty means "start the embedded server in ``data_dir``".
+    """
+
+    database_url: str = ""
+    redis_url: str = ""
+    data_dir: Path = Path(".eedraws")
+    source: str = OFFICIAL_SOURCE
+    refresh_interval: float = 1800.0
+    cache_enabled: bool = True
+    cache_max_entries: int = 4096
+    fetch_timeout: float = 30.0
+    public_base_url: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            database_url=env.get("DATABASE_URL", ""),
+            redis_url=env.get("REDIS_URL", ""),
+            data_dir=Path(env.get("EEDRAWS_DATA_DIR", ".eedraws")),
+            source=env.get("EEDRAWS_SOURCE", OFFICIAL_SOURCE),
+            refresh_interval=_number(env, "EEDRAWS_REFRESH_INTERVAL", 1800.0),
+            cache_enabled=_switch(env, "EEDRAWS_CACHE", True),
+            cache_max_entries=int(_number(env, "EEDRAWS_CACHE_MAX_ENTRIES", 4096)),
+            fetch_timeout=_number(env, "EEDRAWS_FETCH_TIMEOUT", 30.0),
+            public_base_url=env.get("EEDRAWS_PUBLIC_BASE_URL", "").rstrip("/"),
+        )
+
+
+def _number(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{key}={raw!r} is not a number") from None
+    if value < 0:
+        raise SettingsError(f"{key}={raw!r} must be >= 0")
+    return value
+
+
+def _switch(env: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = env.get(key, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "on", "true", "yes"}:
+        return True
+    if raw in {"0", "off", "false", "no"}:
+        return False
+    raise SettingsError(f"{key}={raw!r}: use on or off")

@@ -1,0 +1,58 @@
+-- Reads of rounds. {key} {op} {dir} {cast} in list_draws are filled from a fixed table of
+-- sort orders in api/reads.py (never from user input), so each order gets an index-friendly
+-- keyset query.
+
+-- name: list_draws
+SELECT number, draw_date, category_slug, category_name, category_version, name, invitations,
+       crs_min, programs, run_at, tie_break_at, pool_snapshot_date, flags, seq, {key} AS sort_key
+FROM draws_v
+WHERE ($1::text[] IS NULL OR category_slug = ANY($1::text[]))
+  AND ($2::date IS NULL OR draw_date >= $2::date)
+  AND ($3::date IS NULL OR draw_date <= $3::date)
+  AND ($4::int IS NULL OR crs_min >= $4::int)
+  AND ($5::int IS NULL OR crs_min <= $5::int)
+  AND ($6::int IS NULL OR invitations >= $6::int)
+  AND ($7::text IS NULL OR ({key}, seq) {op} ($7::{cast}, $8::int))
+ORDER BY {key} {dir}, seq {dir}
+LIMIT $9;
+
+-- name: count_draws_filtered
+SELECT count(*)
+FROM draws_v
+WHERE ($1::text[] IS NULL OR category_slug = ANY($1::text[]))
+  AND ($2::date IS NULL OR draw_date >= $2::date)
+  AND ($3::date IS NULL OR draw_date <= $3::date)
+  AND ($4::int IS NULL OR crs_min >= $4::int)
+  AND ($5::int IS NULL OR crs_min <= $5::int)
+  AND ($6::int IS NULL OR invitations >= $6::int);
+
+-- name: draw_by_number
+SELECT number, draw_date, category_slug, category_name, category_version, name, invitations,
+       crs_min, programs, run_at, tie_break_at, pool_snapshot_date, flags
+FROM draws_v
+WHERE number = $1;
+
+-- name: latest_draw
+SELECT number, draw_date, category_slug, category_name, category_version, name, invitations,
+       crs_min, programs, run_at, tie_break_at, pool_snapshot_date, flags
+FROM draws_v
+WHERE ($1::text IS NULL OR category_slug = $1::text)
+ORDER BY draw_date DESC, seq DESC
+LIMIT 1;
+
+-- name: draws_by_snapshot_dates
+SELECT number, draw_date, category_slug, category_name, category_version, name, invitations,
+       crs_min, programs, run_at, tie_break_at, pool_snapshot_date, flags
+FROM draws_v
+WHERE pool_snapshot_date = ANY($1::date[])
+ORDER BY draw_date DESC, seq DESC;
+
+-- name: draw_revisions
+SELECT r.draw_number, i.finished_at AS ingested_at, r.old_values, r.new_values
+FROM draw_revisions r
+JOIN ingest_runs i ON i.id = r.ingest_run_id
+WHERE r.draw_number = $1
+ORDER BY r.id;
+
+-- name: known_category_slugs
+SELECT slug FROM categories WHERE slug = ANY($1::text[]);

@@ -1,0 +1,97 @@
+-- Writes, used by api/ingest/store.py only: ingest is the one writer.
+
+-- name: ingest_lock
+SELECT pg_advisory_xact_lock($1);
+
+-- name: ingest_try_lock
+SELECT pg_try_advisory_xact_lock($1);
+
+-- name: count_draws
+SELECT count(*) FROM draws;
+
+-- name: all_categories
+SELECT id, slug, name, kind FROM categories;
+
+-- name: all_aliases
+SELECT alias, category_id, version FROM category_aliases;
+
+-- name: insert_category
+INSERT INTO categories (slug, name, kind) VALUES ($1, $2, $3) RETURNING id;
+
+-- name: rename_category
+UPDATE categories SET name = $2 WHERE id = $1 AND name IS DISTINCT FROM $2;
+
+-- name: upsert_alias
+INSERT INTO category_aliases (alias, category_id, version) VALUES ($1, $2, $3)
+ON CONFLICT (alias) DO UPDATE SET category_id = EXCLUDED.category_id, version = EXCLUDED.version
+WHERE (category_aliases.category_id, category_aliases.version)
+      IS DISTINCT FROM (EXCLUDED.category_id, EXCLUDED.version);
+
+-- name: start_run
+INSERT INTO ingest_runs (source, sha256, started_at, rounds_in_file, rounds_new, rounds_changed,
+                         rounds_unchanged, categories_new, snapshots_changed, timestamps_flagged,
+                         forced, changed_data)
+VALUES ($1, $2, $3, $4, 0, 0, 0, 0, 0, 0, $5, false)
+RETURNING id;
+
+-- name: finish_run
+UPDATE ingest_runs
+SET rounds_new = $2, rounds_changed = $3, rounds_unchanged = $4, categories_new = $5,
+    snapshots_changed = $6, timestamps_flagged = $7, changed_data = $8, finished_at = now()
+WHERE id = $1;
+
+-- name: stored_draws
+SELECT number, seq, draw_date, name, category_id, category_version, invitations, crs_min,
+       programs, run_at, run_at_raw, tie_break_at, tie_break_at_raw, pool_snapshot_date, flags,
+       published
+FROM draws;
+
+-- name: upsert_draw
+INSERT INTO draws (number, seq, draw_date, name, category_id, category_version, invitations,
+                   crs_min, programs, run_at, run_at_raw, tie_break_at, tie_break_at_raw,
+                   pool_snapshot_date, flags, published, first_run_id, last_change_run_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
+ON CONFLICT (number) DO UPDATE SET
+    seq = EXCLUDED.seq, draw_date = EXCLUDED.draw_date, name = EXCLUDED.name,
+    category_id = EXCLUDED.category_id, category_version = EXCLUDED.category_version,
+    invitations = EXCLUDED.invitations, crs_min = EXCLUDED.crs_min, programs = EXCLUDED.programs,
+    run_at = EXCLUDED.run_at, run_at_raw = EXCLUDED.run_at_raw,
+    tie_break_at = EXCLUDED.tie_break_at, tie_break_at_raw = EXCLUDED.tie_break_at_raw,
+    pool_snapshot_date = EXCLUDED.pool_snapshot_date, flags = EXCLUDED.flags,
+    published = EXCLUDED.published, last_change_run_id = EXCLUDED.last_change_run_id;
+
+-- name: insert_revision
+INSERT INTO draw_revisions (draw_number, ingest_run_id, old_values, new_values)
+VALUES ($1, $2, $3, $4);
+
+-- name: stored_snapshots
+SELECT s.snapshot_date, s.total, s.source_draw, s.flags, s.retracted,
+       coalesce(array_agg(b.candidates ORDER BY b.band) FILTER (WHERE b.band IS NOT NULL),
+                '{}') AS bands
+FROM pool_snapshots s
+LEFT JOIN pool_bands b ON b.snapshot_date = s.snapshot_date
+GROUP BY s.snapshot_date;
+
+-- name: upsert_snapshot
+INSERT INTO pool_snapshots (snapshot_date, total, source_draw, flags, retracted)
+VALUES ($1, $2, $3, $4, false)
+ON CONFLICT (snapshot_date) DO UPDATE SET
+    total = EXCLUDED.total, source_draw = EXCLUDED.source_draw, flags = EXCLUDED.flags,
+    retracted = false;
+
+-- name: delete_bands
+DELETE FROM pool_bands WHERE snapshot_date = $1;
+
+-- name: insert_band
+INSERT INTO pool_bands (snapshot_date, band, crs_lo, crs_hi, candidates, is_subtotal)
+VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: retract_snapshot
+UPDATE pool_snapshots SET retracted = true WHERE snapshot_date = $1;
+
+-- name: bump_data_version
+UPDATE data_state SET data_version = data_version + 1, changed_at = now(), last_run_id = $1
+RETURNING data_version;
+
+-- name: notify_data_version
+SELECT pg_notify('eedraws_data_version', $1::text);
