@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from api import reads
 from api.models import Draw, DrawPage, DrawRevision
@@ -16,13 +16,15 @@ from api.rest.params import Database
 
 CategoryParam = Annotated[
     list[str] | None,
-    Parameter(query="category", description="Category slug (repeatable); see /v1/categories"),
+    QueryParameter(name="category", description="Category slug (repeatable); see /v1/categories"),
 ]
-FromParam = Annotated[date | None, Parameter(query="from", description="On or after (ISO date)")]
-ToParam = Annotated[date | None, Parameter(query="to", description="On or before (ISO date)")]
-MinCrsParam = Annotated[int | None, Parameter(query="min_crs", ge=0, le=1200)]
-MaxCrsParam = Annotated[int | None, Parameter(query="max_crs", ge=0, le=1200)]
-MinInvParam = Annotated[int | None, Parameter(query="min_invitations", ge=0)]
+FromParam = Annotated[
+    date | None, QueryParameter(name="from", description="On or after (ISO date)")
+]
+ToParam = Annotated[date | None, QueryParameter(name="to", description="On or before (ISO date)")]
+MinCrsParam = Annotated[int | None, QueryParameter(name="min_crs", ge=0, le=1200)]
+MaxCrsParam = Annotated[int | None, QueryParameter(name="max_crs", ge=0, le=1200)]
+MinInvParam = Annotated[int | None, QueryParameter(name="min_invitations", ge=0)]
 
 
 def draw_filter(
@@ -69,9 +71,9 @@ class DrawsController(Controller):
         min_crs: MinCrsParam = None,
         max_crs: MaxCrsParam = None,
         min_invitations: MinInvParam = None,
-        sort: Annotated[DrawSort, Parameter(query="sort")] = "-date",
-        limit: Annotated[int, Parameter(query="limit", ge=1, le=reads.MAX_LIMIT)] = 50,
-        cursor: Annotated[str | None, Parameter(query="cursor", max_length=200)] = None,
+        sort: Annotated[DrawSort, QueryParameter(name="sort")] = "-date",
+        limit: Annotated[int, QueryParameter(name="limit", ge=1, le=reads.MAX_LIMIT)] = 50,
+        cursor: Annotated[str | None, QueryParameter(name="cursor", max_length=200)] = None,
     ) -> Response[DrawPage]:
         f = draw_filter(category, date_from, date_to, min_crs, max_crs, min_invitations)
         page = await reads.list_draws(db, f, sort=sort, limit=limit, cursor=cursor)
@@ -82,7 +84,7 @@ class DrawsController(Controller):
     async def latest_draw(
         self,
         db: Database,
-        category: Annotated[str | None, Parameter(query="category")] = None,
+        category: Annotated[str | None, QueryParameter(name="category")] = None,
     ) -> Draw:
         return await reads.latest_draw(db, category)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import Dependency, ParameterKwarg
+from litestar.params import QueryParameter, SkipValidation
 
 from api.errors import InvalidParameter
 from api.reads import Db
@@ -15,12 +15,12 @@ _allowed_by_handler: dict[int, frozenset[str]] = {}
 
 
 def allowed_query_params(handler: HTTPRouteHandler) -> frozenset[str]:
-    """Query names a handler declares with ``Parameter(...)``: the only ones it accepts."""
+    """Query names a handler declares with ``QueryParameter(...)``: the only ones it accepts."""
     names = set()
     for field in handler.parsed_fn_signature.parameters.values():
         kwarg = field.kwarg_definition
-        if isinstance(kwarg, ParameterKwarg) and not kwarg.header and not kwarg.cookie:
-            names.add(kwarg.query or field.name)
+        if isinstance(kwarg, QueryParameter):
+            names.add(kwarg.name or field.name)
     return frozenset(names)
 
 
@@ -41,4 +41,4 @@ async def reject_unknown_query_params(request: Request[Any, Any, Any]) -> None:
 
 
 # The pool comes from app state; validating it per request would cost and prove nothing.
-Database = Annotated[Db, Dependency(skip_validation=True)]
+Database = SkipValidation[Db]

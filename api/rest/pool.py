@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from api import reads
 from api.models import PoolSnapshot, PoolSnapshotSummary
@@ -21,8 +21,8 @@ class PoolController(Controller):
     async def list_pool_snapshots(
         self,
         db: Database,
-        date_from: Annotated[date | None, Parameter(query="from")] = None,
-        date_to: Annotated[date | None, Parameter(query="to")] = None,
+        date_from: Annotated[date | None, QueryParameter(name="from")] = None,
+        date_to: Annotated[date | None, QueryParameter(name="to")] = None,
     ) -> list[PoolSnapshotSummary]:
         return await reads.list_pool_snapshots(db, date_from, date_to)
 

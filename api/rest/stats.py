@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from api import reads
 from api.models import Status, YearlyStat
@@ -24,7 +24,7 @@ class StatsController(Controller):
     async def yearly_stats(
         self,
         db: Database,
-        group_by: Annotated[Literal["category"] | None, Parameter(query="group_by")] = None,
+        group_by: Annotated[Literal["category"] | None, QueryParameter(name="group_by")] = None,
     ) -> list[YearlyStat]:
         return await reads.yearly_stats(db, by_category=group_by == "category")
 
