@@ -228,8 +228,9 @@ async def test_a_distribution_ircc_zeroed_later_is_retracted_not_deleted(
     assert report.snapshots_retracted == 1
     assert await conn.fetchval("SELECT pool_snapshot_date FROM draws WHERE number = '226'") is None
     kept = await conn.fetchrow(
-        "SELECT retracted, (SELECT count(*) FROM pool_bands b WHERE b.snapshot_date = s.snapshot_date)"
-        " AS bands FROM pool_snapshots s WHERE snapshot_date = $1",
+        "SELECT retracted, (SELECT count(*) FROM pool_bands b"
+        " WHERE b.snapshot_date = s.snapshot_date) AS bands"
+        " FROM pool_snapshots s WHERE snapshot_date = $1",
         snapshot_date,
     )
     assert kept["retracted"] and kept["bands"] == 17
