@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
+import redis.asyncio as redis
 from litestar import Litestar, Request, get
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
@@ -94,11 +95,15 @@ def create_app(settings: Settings) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         pool = await db.create_pool(settings.database_url)
         app.state.pool = pool
+        # Redis is a cache: every reader must cope with it being absent or down.
+        app.state.redis = redis.from_url(settings.redis_url) if settings.redis_url else None
         async with refresh.refresher(settings, pool):
             try:
                 yield
             finally:
                 await pool.close()
+                if app.state.redis is not None:
+                    await app.state.redis.aclose()
 
     def provide_db(request: Request[Any, Any, Any]) -> Db:
         pool: Db = request.app.state.pool
