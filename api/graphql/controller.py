@@ -1,0 +1,232 @@
+"""/graphql over HTTP: Strawberry's Litestar controller with eedraws' rules added.
+
+- GET (queries only) and POST with a JSON body; GraphiQL for a browser's GET with no query.
+- The document is refused before parsing when over ``limits.MAX_DOCUMENT_BYTES``, and a POST
+  body over ``limits.MAX_REQUEST_BYTES`` is not even read.
+- Apollo automatic persisted queries (``extensions.persistedQuery``), shared through Redis.
+- Errors refused before execution have the shape and codes of every other GraphQL error, and
+  no response with errors may be cached.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import msgspec
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
+from litestar import MediaType, Request, Response, Router
+from litestar.background_tasks import BackgroundTasks
+from litestar.di import Provide
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.types import Dependencies
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.litestar.controller import GraphQLController, GraphQLResource
+from strawberry.types import ExecutionResult
+
+from api.graphql import errors, ide, limits
+from api.graphql.context import Context
+from api.graphql.persisted import PersistedQueries, is_sha256_hex, sha256_hex
+from api.graphql.schema import schema
+
+PATH = "/graphql"
+GET_PARAMS = frozenset({"query", "variables", "operationName", "extensions"})
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class RequestRefused(Exception):
+    """A request refused before execution: answered as a GraphQL error with a code."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def _context(request: Request[Any, Any, Any]) -> Context:
+    return Context.for_pool(request.app.state.pool)
+
+
+def _sub_response() -> Response[Any]:
+    return Response({}, background=BackgroundTasks([]))
+
+
+def _persisted_queries(request: Request[Any, Any, Any]) -> PersistedQueries:
+    state = request.app.state
+    store: PersistedQueries | None = state.get("persisted_queries")
+    if store is None:
+        store = state.persisted_queries = PersistedQueries(state.get("redis"))
+    return store
+
+
+def _persisted_hash(extensions: dict[str, Any] | None) -> str | None:
+    """The sha256 of an APQ request, or None when it is not one."""
+    persisted = (extensions or {}).get("persistedQuery")
+    if persisted is None:
+        return None
+    if not isinstance(persisted, dict) or persisted.get("version") != 1:
+        raise RequestRefused(
+            errors.PERSISTED_QUERY_NOT_SUPPORTED, "only persistedQuery version 1 is supported"
+        )
+    sha256 = persisted.get("sha256Hash")
+    if not is_sha256_hex(sha256):
+        raise RequestRefused(
+            errors.BAD_REQUEST, "persistedQuery.sha256Hash must be 64 lowercase hex digits"
+        )
+    return sha256
+
+
+def _check_size(document: str | None) -> None:
+    if document and len(document.encode()) > limits.MAX_DOCUMENT_BYTES:
+        raise RequestRefused(
+            errors.DOCUMENT_TOO_LARGE,
+            f"the document is over {limits.MAX_DOCUMENT_BYTES} bytes; it was not parsed",
+        )
+
+
+def _refusal(code: str, message: str, status: int) -> Response[Any]:
+    return Response(
+        msgspec.json.encode(errors.request_error(code, message)),
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers=NO_STORE,
+    )
+
+
+class EedrawsGraphQLController(GraphQLController[Context, None]):
+    path = "/"
+    schema = schema
+    graphql_ide = "graphiql"
+    allow_queries_via_get = True
+    include_in_schema = False
+    # GET takes query/variables/operationName/extensions, checked here, not by the REST rule.
+    opt: Mapping[str, Any] = {"any_query_params": True}
+    request_max_body_size = limits.MAX_REQUEST_BYTES
+    dependencies: ClassVar[Dependencies] = {  # type: ignore[misc]
+        **GraphQLController.dependencies,
+        "custom_context": Provide(_context, sync_to_thread=False),
+        # Strawberry's default builds this in a worker thread: a thread hop per request.
+        "response": Provide(_sub_response, sync_to_thread=False),
+    }
+    # No subscriptions in this API, so no WebSocket endpoint either.
+    websocket_endpoint = None  # type: ignore[assignment]
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET that carries an APQ hash and no query is a query, not a browser.
+        params = request.query_params
+        return "extensions" not in params and super().should_render_graphql_ide(request)
+
+    async def render_graphql_ide(self, request: Request[Any, Any, Any]) -> Response[str]:
+        return Response(ide.page(PATH), media_type=MediaType.HTML)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return msgspec.json.decode(data)
+        except msgspec.DecodeError as exc:
+            raise RequestRefused(errors.BAD_REQUEST, f"not valid JSON: {exc}") from None
+
+    def encode_json(self, data: object) -> bytes:
+        return msgspec.json.encode(data)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method == "GET":
+            params = request.query_params
+            unknown = sorted(set(params) - GET_PARAMS)
+            if unknown:
+                raise RequestRefused(
+                    errors.BAD_REQUEST,
+                    f"unknown query parameter {', '.join(map(repr, unknown))}; /graphql "
+                    f"accepts: {', '.join(sorted(GET_PARAMS))}",
+                )
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData):
+            _check_size(data.query)
+        return data
+
+    async def execute_single(
+        self,
+        request: Request[Any, Any, Any],
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response[Any],
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        sha256 = _persisted_hash(request_data.extensions)
+        if sha256 is None:
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        store = _persisted_queries(request)
+        document = request_data.query
+        if document is None:
+            document = await store.get(sha256)
+            if document is None:
+                not_found = GraphQLError(
+                    "PersistedQueryNotFound",
+                    extensions={"code": errors.PERSISTED_QUERY_NOT_FOUND},
+                )
+                return ExecutionResult(data=None, errors=[not_found])
+            request_data = dataclasses.replace(request_data, query=document)
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        if sha256_hex(document) != sha256:
+            raise RequestRefused(
+                errors.PERSISTED_QUERY_HASH_MISMATCH,
+                "persistedQuery.sha256Hash is not the sha256 of the query",
+            )
+        result = await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        # Only documents that parse and validate are kept, so junk cannot fill the store.
+        if not any(errors.is_document_error(e) for e in result.errors or ()):
+            await store.put(sha256, document)
+        return result
+
+    async def execute_request(
+        self, request: Request[Any, Any, Any], context: Any, root_value: Any
+    ) -> Response[GraphQLResource | str]:
+        # Before anything parses it: decoding a megabyte of %XX takes Litestar a third of a second.
+        if len(request.scope["query_string"]) > limits.MAX_REQUEST_BYTES:
+            return _refusal(
+                errors.DOCUMENT_TOO_LARGE,
+                f"the query string is over {limits.MAX_REQUEST_BYTES} bytes; it was not read",
+                400,
+            )
+        try:
+            response: Response[Any] = await self.run(
+                request, context=context, root_value=root_value
+            )
+        except RequestRefused as exc:
+            response = _refusal(exc.code, exc.message, exc.status)
+        except RequestEntityTooLarge:
+            response = _refusal(
+                errors.DOCUMENT_TOO_LARGE,
+                f"the request body is over {limits.MAX_REQUEST_BYTES} bytes; it was not read",
+                400,
+            )
+        except HTTPException as exc:
+            response = _refusal(errors.BAD_REQUEST, exc.reason, exc.status_code)
+        return response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response[bytes],
+    ) -> Response[bytes]:
+        response = super().create_response(response_data, sub_response)
+        if isinstance(response_data, dict) and "errors" in response_data:
+            response.headers.update(NO_STORE)
+        return response
+
+
+def graphql_router() -> Router:
+    """/graphql and GraphiQL's assets under /graphql/assets."""
+    return Router(path=PATH, route_handlers=[EedrawsGraphQLController, ide.assets_router()])
