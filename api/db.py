@@ -50,9 +50,22 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    return None
+
+
 async def create_pool(database_url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
     pool: asyncpg.Pool = await asyncpg.create_pool(
-        database_url, min_size=min_size, max_size=max_size, init=_init_connection
+        database_url,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        # Queries filter with `$n IS NULL OR ...`; a plan made for the actual values turns a
+        # keyset cursor into an index range scan, so page 20,000 costs what page 1 does.
+        server_settings={"plan_cache_mode": "force_custom_plan"},
+        # asyncpg's default reset costs a round trip per release. Our sessions hold no state
+        # (reads are single statements; the refresh lock is released in a finally).
+        reset=_keep_session,
     )
     return pool
 

@@ -9,7 +9,9 @@ import time
 from collections.abc import AsyncIterator
 
 import asyncpg
+import redis.asyncio as redis
 
+from api.cache import announce_data_version
 from api.db import INGEST_LOCK, query
 from api.ingest.ircc import IngestError
 from api.ingest.source import SEED_SOURCE, read_seed, read_source
@@ -41,7 +43,9 @@ async def ensure_loaded(conn: asyncpg.Connection, settings: Settings) -> IngestR
     return report
 
 
-async def refresh_once(pool: asyncpg.Pool, settings: Settings) -> IngestReport | None:
+async def refresh_once(
+    pool: asyncpg.Pool, settings: Settings, client: redis.Redis | None = None
+) -> IngestReport | None:
     """Ingest the source unless another process is ingesting or has just done so."""
     async with pool.acquire() as conn:
         # Session-level try-lock: with several workers or replicas, one refresh at a time.
@@ -53,17 +57,22 @@ async def refresh_once(pool: asyncpg.Pool, settings: Settings) -> IngestReport |
             )
             if age is not None and float(age) < settings.refresh_interval / 2:
                 return None
-            return await ingest_source(conn, settings.source, timeout=settings.fetch_timeout)
+            report = await ingest_source(conn, settings.source, timeout=settings.fetch_timeout)
         finally:
             await conn.execute("SELECT pg_advisory_unlock($1)", INGEST_LOCK + 1)
+    if report.changed_data:
+        await announce_data_version(client, report.data_version)
+    return report
 
 
-async def _refresh_forever(pool: asyncpg.Pool, settings: Settings) -> None:
+async def _refresh_forever(
+    pool: asyncpg.Pool, settings: Settings, client: redis.Redis | None
+) -> None:
     while True:
         await asyncio.sleep(settings.refresh_interval)
         started = time.monotonic()
         try:
-            report = await refresh_once(pool, settings)
+            report = await refresh_once(pool, settings, client)
         except IngestError as exc:
             log.warning("refresh from %s failed, will retry: %s", settings.source, exc)
             continue
@@ -81,11 +90,13 @@ async def _refresh_forever(pool: asyncpg.Pool, settings: Settings) -> None:
 
 
 @contextlib.asynccontextmanager
-async def refresher(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[None]:
+async def refresher(
+    settings: Settings, pool: asyncpg.Pool, client: redis.Redis | None
+) -> AsyncIterator[None]:
     if settings.refresh_interval <= 0:
         yield
         return
-    task = asyncio.create_task(_refresh_forever(pool, settings), name="eedraws-refresh")
+    task = asyncio.create_task(_refresh_forever(pool, settings, client), name="eedraws-refresh")
     try:
         yield
     finally:

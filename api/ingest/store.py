@@ -102,7 +102,6 @@ async def ingest_bytes(
         )
         if changed_data:
             version = await conn.fetchval(query("bump_data_version"), run_id)
-            await conn.execute(query("notify_data_version"), str(version))
         else:
             version = await conn.fetchval("SELECT data_version FROM data_state")
     return IngestReport(

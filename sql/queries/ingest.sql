@@ -92,6 +92,3 @@ UPDATE pool_snapshots SET retracted = true WHERE snapshot_date = $1;
 -- name: bump_data_version
 UPDATE data_state SET data_version = data_version + 1, changed_at = now(), last_run_id = $1
 RETURNING data_version;
-
--- name: notify_data_version
-SELECT pg_notify('eedraws_data_version', $1::text);

