@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint format openapi schema bench clean
+.PHONY: install run test test-fast lint format openapi schema bench bench-peers bench-1m clean
 
 install: $(STAMP)
 
@@ -35,6 +35,16 @@ format: install
 
 openapi: install
 	$(BIN)/eedraws export-openapi
+
+# Benchmarks: how they work and the results are in docs/benchmarks.md. BENCH_DURATION=N seconds per cell.
+bench: install
+	bash tests/bench/bench.sh
+
+bench-peers: install
+	bash tests/bench/peers.sh
+
+bench-1m: install
+	bash tests/bench/bench_1m.sh
 
 clean:
 	rm -rf $(VENV) .eedraws .pytest_cache .mypy_cache .ruff_cache

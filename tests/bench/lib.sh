@@ -1,0 +1,145 @@
+# Shared by the bench scripts (sourced, never run): paths, tools, and starting/stopping the app.
+# Every process a script starts is recorded by PID in $RUN/*.pid and stopped by that PID only.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH_SRC=$ROOT/tests/bench
+BENCH_HOME=$ROOT/.bench          # gitignored: data dirs, run state, logs, results
+PY=$ROOT/.venv/bin/python
+EEDRAWS=$ROOT/.venv/bin/eedraws
+SHARED=$ROOT/../shared
+REAL_DATA=$SHARED/data/ircc/ee_rounds_123_en.2026-04-21.json
+SEED_DATA=$ROOT/api/ingest/seed/ee_rounds_123_en.json.gz
+
+log() { echo "bench: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+# wrk and nginx from Debian's packages when missing: apt-get as root, never sudo.
+ensure_tools() {
+  local pkgs=()
+  command -v wrk >/dev/null || pkgs+=(wrk)
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || pkgs+=(nginx)
+  command -v curl >/dev/null || pkgs+=(curl)
+  [ ${#pkgs[@]} -eq 0 ] && return 0
+  [ "$(id -u)" = 0 ] || die "needs ${pkgs[*]}: run as root (apt-get install -y ${pkgs[*]})"
+  log "installing ${pkgs[*]} with apt-get"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
+}
+
+nginx_bin() { command -v nginx || echo /usr/sbin/nginx; }
+
+# The rounds file the bench loads: IRCC's real file from ../shared, else the packaged seed
+# (the same 2026-04-21 file, gzipped).
+data_source() {
+  if [ -f "$REAL_DATA" ]; then
+    echo "$REAL_DATA"
+  else
+    log "$REAL_DATA is absent: using the packaged seed $SEED_DATA (same data)"
+    echo "$SEED_DATA"
+  fi
+}
+
+# ingest_bench_data SOURCE: make the bench store hold exactly SOURCE (a no-op when it already
+# does: an unchanged file changes nothing). Uses the embedded servers in $BENCH_HOME/data.
+ingest_bench_data() {
+  EEDRAWS_DATA_DIR=$BENCH_HOME/data "$EEDRAWS" ingest "$1" >&2
+}
+
+# prune_pg_handles: forget processes that died holding the embedded PostgreSQL of .bench/data.
+# pgserver stops the server when its last holder exits, counting holders in a PID list; a holder
+# that dies without cleaning up (SIGKILL, or `eedraws serve --workers 1` on SIGTERM, which uvicorn
+# re-raises) stays listed, and the server would then never be stopped again.
+prune_pg_handles() {
+  local list=$BENCH_HOME/data/pg/.handle_pids.json
+  [ -f "$list" ] || return 0
+  "$PY" - "$list" <<'PYTHON'
+import json, os, sys
+path = sys.argv[1]
+pids = json.load(open(path))
+alive = [pid for pid in pids if os.path.exists(f"/proc/{pid}")]
+if alive != pids:
+    json.dump(alive, open(path, "w"))
+    print(f"bench: forgot dead holders of the embedded PostgreSQL: {sorted(set(pids) - set(alive))}",
+          file=sys.stderr)
+PYTHON
+}
+
+free_port() {
+  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_bg NAME CMD...: run CMD in its own session (so Ctrl-C reaches only us and our trap), log
+# to $RUN/NAME.log, PID to $RUN/NAME.pid.
+start_bg() {
+  local name=$1; shift
+  setsid "$@" >"$RUN/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN/$name.pid"
+}
+
+# stop_bg NAME: TERM the recorded PID and wait; KILL its session only if it ignores TERM.
+# `eedraws serve` stops its uvicorn workers, then the embedded PostgreSQL/Redis it started.
+stop_bg() {
+  local f="$RUN/$1.pid" pid
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "$1 ($pid) ignored TERM for 30 s: killing its session"
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$f"
+}
+
+# start_app NAME PORT [VAR=value ...]: `eedraws serve --workers 2` on loopback with the bench's
+# environment plus the given variables.
+start_app() {
+  local name=$1 port=$2; shift 2
+  start_bg "$name" env EEDRAWS_REFRESH_INTERVAL=0 "$@" \
+    "$EEDRAWS" serve --host 127.0.0.1 --port "$port" --workers 2
+}
+
+# wait_ready NAME URL [SECONDS]: poll until URL answers 200; fail early if NAME died.
+wait_ready() {
+  local name=$1 url=$2 n=$(( ${3:-180} * 5 ))
+  for _ in $(seq "$n"); do
+    curl -sf -o /dev/null -m 2 "$url" && return 0
+    kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null || { tail -20 "$RUN/$name.log" >&2; die "$name exited"; }
+    sleep 0.2
+  done
+  tail -20 "$RUN/$name.log" >&2
+  die "$name: no answer from $url"
+}
+
+# wait_listening NAME PORT: poll until something answers HTTP on 127.0.0.1:PORT.
+wait_listening() {
+  for _ in $(seq 100); do
+    [ "$(curl -s -o /dev/null -m 1 -w '%{http_code}' "http://127.0.0.1:$2/" || true)" != 000 ] && return 0
+    sleep 0.1
+  done
+  cat "$RUN/$1.log" >&2
+  die "$1 is not listening on port $2"
+}
+
+# worker_pids PID: the uvicorn worker processes of `eedraws serve` PID (multiprocessing children).
+worker_pids() {
+  local p
+  for p in $(pgrep -P "$1"); do
+    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q 'spawn_main' && echo "$p"
+  done
+  return 0
+}
+
+# rss_kib PID...: VmRSS of each PID in KiB, space-separated.
+rss_kib() {
+  local p out=()
+  for p in "$@"; do out+=("$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo '?')"); done
+  echo "${out[*]}"
+}
+
+machine_line() {
+  echo "nproc=$(nproc) cpu=\"$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)\"" \
+    "load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
+}
