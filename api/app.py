@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import msgspec
-import redis.asyncio as redis
 from litestar import Litestar, Request, get
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
@@ -16,13 +15,16 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Contact, License, Server, Tag
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
+from litestar.types import ASGIApp
 
-from api import db, refresh
+from api import cache, db, refresh
+from api.graphql.controller import graphql_router
 from api.reads import Db
 from api.rest.categories import CategoriesController
 from api.rest.draws import DrawsController
 from api.rest.errors import problem_details_plugin
-from api.rest.params import reject_unknown_query_params
+from api.rest.exports import ExportsController
+from api.rest.params import query_defaults, reject_unknown_query_params
 from api.rest.pool import PoolController
 from api.rest.stats import StatsController
 from api.settings import Settings
@@ -96,14 +98,18 @@ def create_app(settings: Settings) -> Litestar:
         pool = await db.create_pool(settings.database_url)
         app.state.pool = pool
         # Redis is a cache: every reader must cope with it being absent or down.
-        app.state.redis = redis.from_url(settings.redis_url) if settings.redis_url else None
-        async with refresh.refresher(settings, pool):
-            try:
+        client = cache.redis_client(settings.redis_url)
+        app.state.redis = response_cache.shared.client = client
+        try:
+            async with (
+                response_cache.version.kept_current(pool, client),
+                refresh.refresher(settings, pool, client),
+            ):
                 yield
-            finally:
-                await pool.close()
-                if app.state.redis is not None:
-                    await app.state.redis.aclose()
+        finally:
+            await pool.close()
+            if client is not None:
+                await client.aclose()
 
     def provide_db(request: Request[Any, Any, Any]) -> Db:
         pool: Db = request.app.state.pool
@@ -115,6 +121,8 @@ def create_app(settings: Settings) -> Litestar:
             CategoriesController,
             PoolController,
             StatsController,
+            ExportsController,
+            graphql_router(),
             openapi_json,
             root,
             create_static_files_router(
@@ -127,7 +135,19 @@ def create_app(settings: Settings) -> Litestar:
         openapi_config=openapi_config(),
         cors_config=CORSConfig(allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"]),
         lifespan=[lifespan],
+        # The CLI (or the ASGI server) configures logging; Litestar must not replace it.
+        logging_config=None,
     )
+    response_cache = cache.ResponseCache(
+        cast(cache.ASGIApp, app.asgi_handler),
+        enabled=settings.cache_enabled,
+        local=cache.LocalLRU(settings.cache_max_entries),
+        shared=cache.RedisTier(None),
+        version=cache.DataVersion(),
+        query_defaults=query_defaults(app.routes),
+    )
+    # In front of the router: a hit never reaches routing, DI or encoding.
+    app.asgi_handler = cast(ASGIApp, response_cache)
     return app
 
 

@@ -79,7 +79,7 @@ class PoolSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     bands: list[PoolBand]
 
 
-class YearlyStat(msgspec.Struct, frozen=True, kw_only=True):
+class YearlyStat(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     year: int
     category: CategoryRef | None = None
     draws: int

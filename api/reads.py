@@ -374,3 +374,36 @@ async def status(db: Db) -> Status:
 async def data_version(db: Db) -> int:
     version: int = await db.fetchval(query("data_version"))
     return version
+
+
+# --- exports -----------------------------------------------------------------------------
+
+
+async def all_draws(db: Db, f: DrawFilter, sort: str = "-date") -> list[Draw]:
+    """Every draw matching ``f``, in ``sort`` order: the rows of a spreadsheet export."""
+    if sort not in _ORDERS:
+        raise InvalidParameter(f"sort must be one of {', '.join(SORTS)}")
+    check_filter(f)
+    await _check_categories(db, f.categories)
+    # The paging query with no cursor and LIMIT NULL (no limit in PostgreSQL).
+    rows = await db.fetch(_list_draws_sql(sort), *f.args(), None, None, None)
+    return [_draw(r) for r in rows]
+
+
+# --- a cursor per draw ------------------------------------------------------------------
+
+_DRAW_KEYS = {"draw_date": "date", "crs_min": "crs_min", "invitations": "invitations"}
+
+
+def draw_cursor(sort: str, draw: Draw) -> str:
+    """The cursor ``list_draws`` resumes after ``draw`` from, in ``sort`` order.
+
+    The same string as ``next_cursor`` when ``draw`` ends a page; GraphQL gives one per edge.
+    """
+    match = _NUMBER.match(draw.number)
+    if match is None:
+        raise ValueError(f"stored round number {draw.number!r} is not a round number")
+    digits, letter = match.groups()
+    # draws.seq as ingest stores it: 91 * 100 + letter index, so 91b is 9102.
+    seq = int(digits) * 100 + (ord(letter.lower()) - 96 if letter else 0)
+    return encode_cursor(sort, getattr(draw, _DRAW_KEYS[_ORDERS[sort].key]), seq)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -34,6 +35,15 @@ _numbers = itertools.count()
 def with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+# A CI timeout or `timeout` sends SIGTERM: stop like Ctrl-C, so the session's fixtures tear
+# down and the embedded servers stop instead of outliving the run.
+signal.signal(signal.SIGTERM, _interrupt)
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +84,15 @@ async def settings(servers: Settings, template_db: str) -> AsyncIterator[Setting
         await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
     finally:
         await admin.close()
-    yield msgspec.structs.replace(servers, database_url=with_database(servers.database_url, name))
+    url = with_database(servers.database_url, name)
+    clone = await asyncpg.connect(url)
+    try:
+        # A clone copies the template's store identity; caches (one Redis for every test) tell
+        # stores apart by it, so each test's database gets its own, as a real store has.
+        await clone.execute("UPDATE data_state SET store_id = gen_random_uuid()")
+    finally:
+        await clone.close()
+    yield msgspec.structs.replace(servers, database_url=url)
     admin = await asyncpg.connect(servers.database_url)
     try:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, get
+from litestar.params import FromPath
 
 from api import reads
 from api.models import Category
@@ -18,5 +19,5 @@ class CategoriesController(Controller):
         return await reads.list_categories(db)
 
     @get("/{slug:str}", summary="One category: aliases, versions, first and last draw, counts")
-    async def get_category(self, db: Database, slug: str) -> Category:
+    async def get_category(self, db: Database, slug: FromPath[str]) -> Category:
         return await reads.get_category(db, slug)

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get
-from litestar.params import QueryParameter
+from litestar.datastructures import CacheControlHeader
+from litestar.params import FromPath, QueryParameter
 
 from api import reads
 from api.models import Draw, DrawPage, DrawRevision
@@ -25,6 +26,7 @@ ToParam = Annotated[date | None, QueryParameter(name="to", description="On or be
 MinCrsParam = Annotated[int | None, QueryParameter(name="min_crs", ge=0, le=1200)]
 MaxCrsParam = Annotated[int | None, QueryParameter(name="max_crs", ge=0, le=1200)]
 MinInvParam = Annotated[int | None, QueryParameter(name="min_invitations", ge=0)]
+SortParam = Annotated[DrawSort, QueryParameter(name="sort")]
 
 
 def draw_filter(
@@ -51,6 +53,10 @@ def next_link(request: Request[Any, Any, Any], cursor: str) -> str:
     return f'<{request.url.path}?{urlencode(params)}>; rel="next"'
 
 
+# A past round rarely changes (IRCC edits are rare), and an edit changes its ETag anyway.
+PAST_ROUND = CacheControlHeader(public=True, max_age=3600, stale_while_revalidate=86400)
+
+
 class DrawsController(Controller):
     path = "/v1/draws"
     tags = ("draws",)
@@ -71,7 +77,7 @@ class DrawsController(Controller):
         min_crs: MinCrsParam = None,
         max_crs: MaxCrsParam = None,
         min_invitations: MinInvParam = None,
-        sort: Annotated[DrawSort, QueryParameter(name="sort")] = "-date",
+        sort: SortParam = "-date",
         limit: Annotated[int, QueryParameter(name="limit", ge=1, le=reads.MAX_LIMIT)] = 50,
         cursor: Annotated[str | None, QueryParameter(name="cursor", max_length=200)] = None,
     ) -> Response[DrawPage]:
@@ -88,8 +94,12 @@ class DrawsController(Controller):
     ) -> Draw:
         return await reads.latest_draw(db, category)
 
-    @get("/{number:str}", summary="One round by its number (e.g. 385, 91b)")
-    async def get_draw(self, db: Database, number: str) -> Draw:
+    @get(
+        "/{number:str}",
+        summary="One round by its number (e.g. 385, 91b)",
+        cache_control=PAST_ROUND,
+    )
+    async def get_draw(self, db: Database, number: FromPath[str]) -> Draw:
         return await reads.get_draw(db, number)
 
     @get(
@@ -98,5 +108,5 @@ class DrawsController(Controller):
         description="Each time an ingest found the published round changed: the keys that "
         "changed, with their old and new published values.",
     )
-    async def draw_revisions(self, db: Database, number: str) -> list[DrawRevision]:
+    async def draw_revisions(self, db: Database, number: FromPath[str]) -> list[DrawRevision]:
         return await reads.draw_revisions(db, number)

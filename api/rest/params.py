@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from litestar import Request
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import QueryParameter, SkipValidation
+from litestar.routes import BaseRoute, HTTPRoute
 
 from api.errors import InvalidParameter
 from api.reads import Db
-
-_allowed_by_handler: dict[int, frozenset[str]] = {}
 
 
 def allowed_query_params(handler: HTTPRouteHandler) -> frozenset[str]:
@@ -28,9 +29,10 @@ async def reject_unknown_query_params(request: Request[Any, Any, Any]) -> None:
     handler = request.route_handler
     if not isinstance(handler, HTTPRouteHandler) or handler.opt.get("any_query_params"):
         return
-    allowed = _allowed_by_handler.get(id(handler))
+    # Kept on the handler itself: it lives exactly as long as the app that owns it.
+    allowed = handler.opt.get("_allowed_query")
     if allowed is None:
-        allowed = _allowed_by_handler[id(handler)] = allowed_query_params(handler)
+        allowed = handler.opt["_allowed_query"] = allowed_query_params(handler)
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         accepted = ", ".join(sorted(allowed)) or "none"
@@ -42,3 +44,31 @@ async def reject_unknown_query_params(request: Request[Any, Any, Any]) -> None:
 
 # The pool comes from app state; validating it per request would cost and prove nothing.
 Database = SkipValidation[Db]
+
+
+def query_defaults(routes: Sequence[BaseRoute]) -> dict[str, dict[str, str]]:
+    """Per path, the query parameters' defaults as they would be spelt in a URL.
+
+    The response cache drops a parameter given at its default, so ``/v1/draws?limit=50`` and
+    ``/v1/draws`` share one entry.
+    """
+    defaults: dict[str, dict[str, str]] = {}
+    for route in routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            for field in handler.parsed_fn_signature.parameters.values():
+                kwarg = field.kwarg_definition
+                default = field.default
+                if isinstance(kwarg, QueryParameter) and isinstance(default, str | int):
+                    name = kwarg.name or field.name
+                    defaults.setdefault(route.path, {})[name] = str(default)
+    return defaults
+
+
+def path_date(raw: str) -> date:
+    """A date in a path, with a 400 that says what was wrong rather than a 404."""
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidParameter(f"{raw!r} is not a date (YYYY-MM-DD)") from None

@@ -6,11 +6,12 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from api import reads
 from api.models import PoolSnapshot, PoolSnapshotSummary
-from api.rest.params import Database
+from api.rest.draws import PAST_ROUND
+from api.rest.params import Database, path_date
 
 
 class PoolController(Controller):
@@ -30,6 +31,10 @@ class PoolController(Controller):
     async def latest_pool_snapshot(self, db: Database) -> PoolSnapshot:
         return await reads.latest_pool_snapshot(db)
 
-    @get("/{snapshot_date:date}", summary="The snapshot of one date with its CRS bands")
-    async def get_pool_snapshot(self, db: Database, snapshot_date: date) -> PoolSnapshot:
-        return await reads.get_pool_snapshot(db, snapshot_date)
+    @get(
+        "/{snapshot_date:str}",
+        summary="The snapshot of one date with its CRS bands",
+        cache_control=PAST_ROUND,
+    )
+    async def get_pool_snapshot(self, db: Database, snapshot_date: FromPath[str]) -> PoolSnapshot:
+        return await reads.get_pool_snapshot(db, path_date(snapshot_date))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, get
+from litestar.datastructures import CacheControlHeader
 from litestar.params import QueryParameter
 
 from api import reads
@@ -28,6 +29,12 @@ class StatsController(Controller):
     ) -> list[YearlyStat]:
         return await reads.yearly_stats(db, by_category=group_by == "category")
 
-    @get("/status", summary="Freshness: last ingest, newest round, data_version", tags=["status"])
+    @get(
+        "/status",
+        summary="Freshness: last ingest, newest round, data_version",
+        tags=["status"],
+        # Every ingest run shows here, also one that changed no data: never cached.
+        cache_control=CacheControlHeader(no_store=True),
+    )
     async def status(self, db: Database) -> Status:
         return await reads.status(db)

@@ -1,0 +1,103 @@
+"""The real thing: `eedraws serve` and `eedraws ingest` as processes, talking over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import FIXTURES
+
+EEDRAWS = [sys.executable, "-m", "api.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def wait_for(url: str, seconds: float) -> Any:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return get_json(url)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    environment.update(
+        EEDRAWS_DATA_DIR=str(tmp_path / "data"),
+        EEDRAWS_SOURCE=str(FIXTURES / "rounds_2026.json"),
+        EEDRAWS_REFRESH_INTERVAL="0",
+    )
+    return environment
+
+
+def test_serve_loads_an_empty_store_and_shows_a_concurrent_ingest_without_restart(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [*EEDRAWS, "serve", "--workers", "1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        status = wait_for(f"{base}/v1/status", 60)
+        assert status["draws"] == 14
+        assert get_json(f"{base}/v1/draws/latest")["number"] == "411"
+        ingest = subprocess.run(
+            [*EEDRAWS, "ingest", str(FIXTURES / "rounds_future.json")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert ingest.returncode == 0, ingest.stderr
+        assert "2 new, 1 changed, 13 unchanged" in ingest.stdout
+        assert "categories new: 1 (researchers-with-canadian-work-experience)" in ingest.stdout
+        deadline = time.monotonic() + 2
+        while get_json(f"{base}/v1/draws/latest")["number"] != "413":
+            assert time.monotonic() < deadline, "the running server never showed the new data"
+            time.sleep(0.1)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=60)
+    assert server.returncode == 0, stderr.decode()[-2000:]
+    assert not (tmp_path / "data" / "pg" / "postmaster.pid").exists(), "PostgreSQL left running"
+
+
+def test_ingest_refuses_a_malformed_file_with_a_clear_message_and_exit_1(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "page.json"
+    bad.write_text("<!DOCTYPE html><html><body>Temporarily unavailable</body></html>")
+    result = subprocess.run(
+        [*EEDRAWS, "ingest", str(bad)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1
+    assert "refused: the source is an HTML page" in result.stderr
+    assert "The store was not changed." in result.stderr
