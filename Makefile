@@ -36,6 +36,9 @@ format: install
 openapi: install
 	$(BIN)/eedraws export-openapi
 
+schema: install
+	$(BIN)/eedraws export-schema
+
 # Benchmarks: how they work and the results are in docs/benchmarks.md. BENCH_DURATION=N seconds per cell.
 bench: install
 	bash tests/bench/bench.sh

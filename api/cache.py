@@ -72,7 +72,11 @@ _OWN_HEADERS = frozenset(
     }
 )
 _VARY = b"Accept, Accept-Encoding"
-_EXPOSE = b"ETag, Link, Last-Modified"
+_EXPOSE = b"ETag, Link, Last-Modified, Content-Disposition"
+# Longer query strings are not worth a key (and decoding a hostile one costs); the app judges.
+MAX_QUERY_STRING = 8192
+# Already compressed: gzip or brotli would cost CPU and save nothing.
+_COMPRESSED_TYPES = (b"application/vnd.openxmlformats", b"application/zip", b"image/png")
 
 
 class CacheEntry(msgspec.Struct):
@@ -83,6 +87,11 @@ class CacheEntry(msgspec.Struct):
     body: bytes
     gzip: bytes | None = None
     br: bytes | None = None
+
+    @property
+    def precompressed(self) -> bool:
+        content_type = next((v for k, v in self.headers if k == b"content-type"), b"")
+        return content_type.startswith(_COMPRESSED_TYPES)
 
     def variant(self, encoding: str) -> bytes:
         if encoding == "br":
@@ -330,6 +339,9 @@ class ResponseCache:
             await self.app(scope, receive, send)
             return
         method = scope["method"]
+        if len(scope["query_string"]) > MAX_QUERY_STRING:
+            await self.app(scope, receive, send)
+            return
         if method in ("GET", "HEAD"):
             key = self._key(scope, b"")
         elif method == "POST" and scope["path"] == "/graphql":
@@ -470,7 +482,7 @@ class ResponseCache:
     async def _send(
         self, send: Send, entry: CacheEntry, encoding: str, etag: bytes, *, head: bool
     ) -> None:
-        if len(entry.body) < COMPRESS_MIN_BYTES:
+        if len(entry.body) < COMPRESS_MIN_BYTES or entry.precompressed:
             encoding = "identity"
         body = entry.variant(encoding)
         headers = [

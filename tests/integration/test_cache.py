@@ -291,3 +291,21 @@ def test_compressed_variants_are_made_once_and_kept() -> None:
     first = entry.variant("gzip")
     assert entry.variant("gzip") is first
     assert gzip.decompress(first) == entry.body
+
+
+async def test_an_xlsx_is_not_compressed_again(settings: Settings, loaded: Ingest) -> None:
+    async with running(create_app(settings)) as (client, _):
+        xlsx = await client.get("/v1/draws.xlsx", headers={"Accept-Encoding": "br, gzip"})
+    assert xlsx.status_code == 200
+    assert "content-encoding" not in xlsx.headers
+    assert xlsx.content.startswith(b"PK")
+
+
+async def test_a_huge_query_string_skips_the_cache_and_gets_the_apps_answer(
+    settings: Settings, loaded: Ingest
+) -> None:
+    async with running(create_app(settings)) as (client, _):
+        answer = await client.get("/v1/draws?" + "x=1&" * 3000)
+    assert answer.status_code == 400
+    assert "etag" not in answer.headers
+    assert answer.json()["code"] == "invalid_parameter"
