@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint format openapi schema bench bench-peers bench-1m clean
+.PHONY: install run test test-fast lint format openapi schema bench bench-peers bench-1m bench-servers clean
 
 install: $(STAMP)
 
@@ -48,6 +48,10 @@ bench-peers: install
 
 bench-1m: install
 	bash tests/bench/bench_1m.sh
+
+# granian (eedraws serve) against uvicorn (uvloop + httptools, in .bench/venv-uvicorn), warm and cold.
+bench-servers: install
+	bash tests/bench/servers.sh
 
 clean:
 	rm -rf $(VENV) .eedraws .pytest_cache .mypy_cache .ruff_cache

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
@@ -30,6 +32,8 @@ from api.rest.stats import StatsController
 from api.settings import Settings
 
 API_VERSION = "1.0.0"
+SHUTDOWN_GRACE = 5.0
+log = logging.getLogger("eedraws.app")
 DOCS_ASSETS = "/docs/assets"
 
 
@@ -107,7 +111,12 @@ def create_app(settings: Settings) -> Litestar:
             ):
                 yield
         finally:
-            await pool.close()
+            try:
+                # A request still holding a connection must not keep the worker from stopping.
+                await asyncio.wait_for(pool.close(), SHUTDOWN_GRACE)
+            except TimeoutError:
+                log.warning("connections still busy after %ss; closing them", SHUTDOWN_GRACE)
+                pool.terminate()
             if client is not None:
                 await client.aclose()
 

@@ -107,8 +107,9 @@ def _serve(args: argparse.Namespace) -> int:
         if args.source:
             os.environ["EEDRAWS_SOURCE"] = args.source
         log.info("serving on http://%s:%d with %d worker(s)", args.host, args.port, args.workers)
-        # granian over uvicorn: measured ~30% more requests/s on cached answers here
-        # (docs/benchmarks.md); the workers build the app from the environment set above.
+        # granian over uvicorn, measured side by side (make bench-servers, docs/benchmarks.md):
+        # 1.2-1.4x on cached GETs, 0.73x on cached POSTed GraphQL, at parity when cold.
+        # The workers build the app from the environment set above.
         Granian(
             "api.app:app_from_env",
             factory=True,

@@ -4,7 +4,7 @@
 #      in it with synthetic.py (skipped when it already holds the same draws).
 #   2. `eedraws serve --workers 2` on that database, cold (EEDRAWS_CACHE=off).
 #   3. wrk -t2 -c32 on W2 at page 1 and at page $BENCH_DEEP_PAGE (a cursor deep in the list).
-#   4. VmRSS of each uvicorn worker before and after the load.
+#   4. VmRSS of each granian worker (a process of its own) before and after the load.
 # Env: BENCH_DURATION (seconds per cell, default 10), BENCH_WARMUP (default 2),
 #      BENCH_DEEP_PAGE (default 15000), BENCH_DRAWS (default 1000000).
 set -euo pipefail
@@ -44,7 +44,7 @@ port=$(free_port)
 start_app app "$port" DATABASE_URL="$db_url" EEDRAWS_DATA_DIR="$BENCH_HOME/data-1m" EEDRAWS_CACHE=off
 wait_ready app "http://127.0.0.1:$port/v1/status"
 mapfile -t workers < <(worker_pids "$(cat "$RUN/app.pid")")
-[ ${#workers[@]} -gt 0 ] || die "found no uvicorn worker of the app"
+[ ${#workers[@]} -gt 0 ] || die "found no granian worker of the app"
 rss_before=$(rss_kib "${workers[@]}")
 
 # Raw lines to the results file and the terminal; no pipeline or $(...) around the cells, since

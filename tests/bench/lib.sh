@@ -47,8 +47,8 @@ ingest_bench_data() {
 
 # prune_pg_handles: forget processes that died holding the embedded PostgreSQL of .bench/data.
 # pgserver stops the server when its last holder exits, counting holders in a PID list; a holder
-# that dies without cleaning up (SIGKILL, or `eedraws serve --workers 1` on SIGTERM, which uvicorn
-# re-raises) stays listed, and the server would then never be stopped again.
+# that dies without cleaning up (SIGKILL, or a crash before `eedraws serve` unwinds its context
+# managers) stays listed, and the server would then never be stopped again.
 prune_pg_handles() {
   local list=$BENCH_HOME/data/pg/.handle_pids.json
   [ -f "$list" ] || return 0
@@ -77,7 +77,7 @@ start_bg() {
 }
 
 # stop_bg NAME: TERM the recorded PID and wait; KILL its session only if it ignores TERM.
-# `eedraws serve` stops its uvicorn workers, then the embedded PostgreSQL/Redis it started.
+# `eedraws serve` stops its granian workers, then the embedded PostgreSQL/Redis it started.
 stop_bg() {
   local f="$RUN/$1.pid" pid
   [ -f "$f" ] || return 0
@@ -123,13 +123,30 @@ wait_listening() {
   die "$1 is not listening on port $2"
 }
 
-# worker_pids PID: the uvicorn worker processes of `eedraws serve` PID (multiprocessing children).
+# worker_pids PID: the worker processes of the HTTP server PID (`eedraws serve`, or uvicorn in
+# servers.sh): its Python descendants, children or grandchildren, that have no Python child of
+# their own. granian forks its workers as direct children of `eedraws serve` (same command
+# line); uvicorn --workers spawns them (multiprocessing spawn_main). Helpers are left out: the
+# embedded Redis that `eedraws serve` may start (another executable) and multiprocessing's
+# resource tracker.
 worker_pids() {
-  local p
+  local exe p c found
+  exe=$(readlink "/proc/$1/exe" 2>/dev/null) || return 0
   for p in $(pgrep -P "$1"); do
-    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q 'spawn_main' && echo "$p"
+    is_python_worker "$p" "$exe" || continue
+    found=0
+    for c in $(pgrep -P "$p"); do
+      is_python_worker "$c" "$exe" && { echo "$c"; found=1; }
+    done
+    [ $found = 1 ] || echo "$p"
   done
   return 0
+}
+
+# is_python_worker PID EXE: PID runs EXE and is not multiprocessing's resource tracker.
+is_python_worker() {
+  [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$2" ] || return 1
+  ! tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q 'resource_tracker'
 }
 
 # rss_kib PID...: VmRSS of each PID in KiB, space-separated.

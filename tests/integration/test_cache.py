@@ -302,10 +302,9 @@ async def test_an_xlsx_is_not_compressed_again(settings: Settings, loaded: Inges
 
 
 async def test_a_huge_query_string_skips_the_cache_and_gets_the_apps_answer(
-    settings: Settings, loaded: Ingest
+    client: AsyncTestClient[Litestar], loaded: Ingest
 ) -> None:
-    async with running(create_app(settings)) as (client, _):
-        answer = await client.get("/v1/draws?" + "x=1&" * 3000)
+    answer = await client.get("/v1/draws?" + "x=1&" * 3000)
     assert answer.status_code == 400
     assert "etag" not in answer.headers
     assert answer.json()["code"] == "invalid_parameter"
