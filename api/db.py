@@ -7,7 +7,6 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 
@@ -98,7 +97,3 @@ async def migrate(conn: asyncpg.Connection) -> list[str]:
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
     return applied_now
-
-
-def record_to_dict(record: Any) -> dict[str, Any]:
-    return dict(record.items())

@@ -262,11 +262,6 @@ async def get_category(db: Db, slug: str) -> Category:
     return found[0]
 
 
-async def category_refs(db: Db, slugs: Iterable[str]) -> dict[str, CategoryRef]:
-    rows = await db.fetch(query("category_refs_by_slugs"), list(slugs))
-    return {r["slug"]: CategoryRef(slug=r["slug"], name=r["name"], version=None) for r in rows}
-
-
 # --- pool --------------------------------------------------------------------------------
 
 
@@ -369,11 +364,6 @@ async def status(db: Db) -> Status:
         categories=r["categories"],
         pool_snapshots=r["pool_snapshots"],
     )
-
-
-async def data_version(db: Db) -> int:
-    version: int = await db.fetchval(query("data_version"))
-    return version
 
 
 # --- exports -----------------------------------------------------------------------------

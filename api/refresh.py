@@ -49,17 +49,15 @@ async def refresh_once(
     """Ingest the source unless another process is ingesting or has just done so."""
     async with pool.acquire() as conn:
         # Session-level try-lock: with several workers or replicas, one refresh at a time.
-        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", INGEST_LOCK + 1):
+        if not await conn.fetchval(query("refresh_try_lock"), INGEST_LOCK + 1):
             return None
         try:
-            age = await conn.fetchval(
-                "SELECT extract(epoch FROM now() - max(finished_at)) FROM ingest_runs"
-            )
+            age = await conn.fetchval(query("seconds_since_last_ingest"))
             if age is not None and float(age) < settings.refresh_interval / 2:
                 return None
             report = await ingest_source(conn, settings.source, timeout=settings.fetch_timeout)
         finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", INGEST_LOCK + 1)
+            await conn.execute(query("refresh_unlock"), INGEST_LOCK + 1)
     if report.changed_data:
         await announce_data_version(client, report.data_version)
     return report

@@ -103,7 +103,7 @@ async def ingest_bytes(
         if changed_data:
             version = await conn.fetchval(query("bump_data_version"), run_id)
         else:
-            version = await conn.fetchval("SELECT data_version FROM data_state")
+            version = await conn.fetchval(query("data_version"))
     return IngestReport(
         run_id=run_id,
         source=source,

@@ -28,6 +28,3 @@ FROM (
     ) agg
     WHERE $1::text IS NULL OR cat.slug = $1::text
 ) c;
-
--- name: category_refs_by_slugs
-SELECT slug, name FROM categories WHERE slug = ANY($1::text[]);

@@ -3,8 +3,14 @@
 -- name: ingest_lock
 SELECT pg_advisory_xact_lock($1);
 
--- name: ingest_try_lock
-SELECT pg_try_advisory_xact_lock($1);
+-- name: refresh_try_lock
+SELECT pg_try_advisory_lock($1);
+
+-- name: refresh_unlock
+SELECT pg_advisory_unlock($1);
+
+-- name: seconds_since_last_ingest
+SELECT extract(epoch FROM now() - max(finished_at)) FROM ingest_runs;
 
 -- name: count_draws
 SELECT count(*) FROM draws;
