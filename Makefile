@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint format openapi schema bench bench-peers bench-1m bench-servers clean
+.PHONY: install run test test-fast lint format openapi schema bench bench-peers bench-1m bench-servers clean browser-deps
 
 install: $(STAMP)
 
@@ -18,8 +18,22 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/eedraws serve
 
-test: install
+test: install browser-deps
 	$(BIN)/pytest
+
+# Debian's chromium for the browser tests (tests/support/browser.py drives it with playwright;
+# never `playwright install`, which downloads a browser build). Quick when already there.
+CHROMIUM := /usr/bin/chromium
+browser-deps:
+	@if [ -x $(CHROMIUM) ] && dpkg -s fonts-liberation >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+		echo "browser-deps: $(CHROMIUM) is missing and this is not root on Debian (apt-get):" \
+		     "install chromium yourself; the browser tests are skipped until then"; \
+	else \
+		echo "browser-deps: installing Debian chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			-o DPkg::Lock::Timeout=300 --no-install-recommends chromium fonts-liberation >/dev/null; \
+	fi
 
 test-fast: install
 	$(BIN)/pytest tests/unit

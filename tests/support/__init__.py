@@ -1,0 +1,1 @@
+"""Test support code (helpers tests import explicitly; nothing here is a test)."""
