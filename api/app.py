@@ -13,16 +13,15 @@ from litestar import Litestar, Request, get
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Contact, License, Server, Tag
 from litestar.response import Redirect
-from litestar.static_files import create_static_files_router
 from litestar.types import ASGIApp
 
 from api import cache, db, refresh
 from api.graphql.controller import graphql_router
 from api.reads import Db
 from api.rest.categories import CategoriesController
+from api.rest.docs import SwaggerUIPage, docs_assets_router
 from api.rest.draws import DrawsController
 from api.rest.errors import problem_details_plugin
 from api.rest.exports import ExportsController
@@ -34,13 +33,6 @@ from api.settings import Settings
 API_VERSION = "1.0.0"
 SHUTDOWN_GRACE = 5.0
 log = logging.getLogger("eedraws.app")
-DOCS_ASSETS = "/docs/assets"
-
-
-def _swagger_assets_dir() -> str:
-    import swagger_ui_bundle
-
-    return str(swagger_ui_bundle.swagger_ui_path)
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -64,15 +56,7 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="stats", description="Aggregates for trends"),
         ],
         path="/docs",
-        render_plugins=[
-            SwaggerRenderPlugin(
-                path="/",
-                js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
-                css_url=f"{DOCS_ASSETS}/swagger-ui.css",
-                standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
-                favicon=f'<link rel="icon" href="{DOCS_ASSETS}/favicon-32x32.png">',
-            )
-        ],
+        render_plugins=[SwaggerUIPage()],
     )
 
 
@@ -134,9 +118,7 @@ def create_app(settings: Settings) -> Litestar:
             graphql_router(),
             openapi_json,
             root,
-            create_static_files_router(
-                path=DOCS_ASSETS, directories=[_swagger_assets_dir()], include_in_schema=False
-            ),
+            docs_assets_router(),
         ],
         dependencies={"db": Provide(provide_db, sync_to_thread=False)},
         before_request=reject_unknown_query_params,

@@ -8,7 +8,8 @@ Debian's ``chromium`` at /usr/bin/chromium (``make browser-deps`` installs it), 
         ...
         seen.assert_clean()
 
-``seen`` collects console errors, uncaught page errors, failed requests and 4xx/5xx answers.
+``seen`` collects console errors, uncaught page errors, failed requests and 4xx/5xx answers
+(and every URL requested, to check a page loads nothing from elsewhere).
 Sync tests use ``sync_chromium()`` and ``watch(page)`` the same way.
 """
 
@@ -58,6 +59,7 @@ class Seen:
     page_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     error_responses: list[str] = field(default_factory=list)
+    requested: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
         return [
@@ -90,6 +92,7 @@ def watch(page: Any) -> Seen:
             seen.error_responses.append(f"{response.status} {request.method} {response.url}")
 
     page.on("console", on_console)
+    page.on("request", lambda request: seen.requested.append(request.url))
     page.on("pageerror", lambda error: seen.page_errors.append(str(error)))
     page.on("requestfailed", on_request_failed)
     page.on("response", on_response)

@@ -1,0 +1,68 @@
+"""/docs: Swagger UI 5 (renders OpenAPI 3.1) from the ``swagger-ui-bundle-v2`` package, offline.
+
+The page is static HTML: the UI's files and our start-up script are same-origin files under
+``/docs/assets``, and the spec is fetched from ``/openapi.json``. See
+docs/decisions/0004-docs-ui-swagger-ui-5.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from litestar import Request, Router
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotFoundException
+from litestar.handlers import BaseRouteHandler
+from litestar.openapi.plugins import OpenAPIRenderPlugin
+from litestar.static_files import create_static_files_router
+
+DOCS_ASSETS = "/docs/assets"
+OWN_ASSETS = Path(__file__).parent / "docs_ui"
+
+
+def swagger_ui_dir() -> Path:
+    import swagger_ui_bundle
+
+    return Path(str(swagger_ui_bundle.swagger_ui_path))
+
+
+class SwaggerUIPage(OpenAPIRenderPlugin):
+    """The docs page; no inline script, so it satisfies ``script-src 'self'``."""
+
+    def __init__(self) -> None:
+        super().__init__(path="/")
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        title = openapi_schema["info"]["title"]
+        return f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{title} API docs</title>
+  <link rel="icon" href="{DOCS_ASSETS}/favicon-32x32.png">
+  <link rel="stylesheet" href="{DOCS_ASSETS}/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="{DOCS_ASSETS}/swagger-ui-bundle.js"></script>
+  <script src="{DOCS_ASSETS}/eedraws-docs.js"></script>
+</body>
+</html>
+""".encode()
+
+
+def _reject_nul(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    # The filesystem cannot name a file with a NUL in it; os.stat would raise (a 500).
+    if "\x00" in connection.scope["path"]:
+        raise NotFoundException("no such asset")
+
+
+def docs_assets_router() -> Router:
+    return create_static_files_router(
+        path=DOCS_ASSETS,
+        directories=[OWN_ASSETS, swagger_ui_dir()],
+        include_in_schema=False,
+        guards=[_reject_nul],
+    )
