@@ -25,7 +25,7 @@ from api.rest.docs import SwaggerUIPage, docs_assets_router
 from api.rest.draws import DrawsController
 from api.rest.errors import problem_details_plugin
 from api.rest.exports import ExportsController
-from api.rest.params import query_defaults, reject_unknown_query_params
+from api.rest.params import check_query_params, query_defaults
 from api.rest.pool import PoolController
 from api.rest.stats import StatsController
 from api.settings import Settings
@@ -121,7 +121,7 @@ def create_app(settings: Settings) -> Litestar:
             docs_assets_router(),
         ],
         dependencies={"db": Provide(provide_db, sync_to_thread=False)},
-        before_request=reject_unknown_query_params,
+        before_request=check_query_params,
         plugins=[problem_details_plugin()],
         openapi_config=openapi_config(),
         cors_config=CORSConfig(allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"]),

@@ -12,12 +12,19 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import msgspec
 
 from api.db import query
 from api.errors import InvalidParameter, NotFound
+from api.filters import DEFAULT_LIMIT as DEFAULT_LIMIT
+from api.filters import MAX_LIMIT as MAX_LIMIT
+from api.filters import SORTS as SORTS
+from api.filters import DrawFilter as DrawFilter
+from api.filters import DrawQuery as DrawQuery
+from api.filters import DrawSort as DrawSort
+from api.filters import echo, where_clause
 from api.models import (
     Category,
     CategoryRef,
@@ -32,12 +39,6 @@ from api.models import (
     YearlyStat,
 )
 
-MAX_LIMIT = 500
-DEFAULT_LIMIT = 50
-
-DrawSort = Literal["date", "-date", "crs_min", "-crs_min", "invitations", "-invitations"]
-SORTS: tuple[str, ...] = ("date", "-date", "crs_min", "-crs_min", "invitations", "-invitations")
-
 
 class Db(Protocol):
     """What the read layer needs: an asyncpg pool or connection."""
@@ -45,25 +46,6 @@ class Db(Protocol):
     async def fetch(self, query: str, *args: Any) -> list[Any]: ...
     async def fetchrow(self, query: str, *args: Any) -> Any: ...
     async def fetchval(self, query: str, *args: Any) -> Any: ...
-
-
-class DrawFilter(msgspec.Struct, frozen=True, kw_only=True):
-    categories: tuple[str, ...] = ()
-    date_from: date | None = None
-    date_to: date | None = None
-    min_crs: int | None = None
-    max_crs: int | None = None
-    min_invitations: int | None = None
-
-    def args(self) -> tuple[Any, ...]:
-        return (
-            list(self.categories) or None,
-            self.date_from,
-            self.date_to,
-            self.min_crs,
-            self.max_crs,
-            self.min_invitations,
-        )
 
 
 class _Order(msgspec.Struct, frozen=True):
@@ -85,7 +67,12 @@ _ORDERS: dict[str, _Order] = {
 @functools.cache
 def _list_draws_sql(sort: str) -> str:
     order = _ORDERS[sort]
+    arg = len(DrawFilter.__struct_fields__) + 1
     return query("list_draws").format(
+        where=where_clause(),
+        after_key=f"${arg}",
+        after_seq=f"${arg + 1}",
+        limit=f"${arg + 2}",
         key=order.key,
         cast=order.cast,
         op="<" if order.descending else ">",
@@ -130,10 +117,10 @@ def decode_cursor(cursor: str, sort: str) -> _Cursor:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         decoded = msgspec.json.decode(raw, type=_Cursor)
     except (binascii.Error, ValueError, msgspec.DecodeError):
-        raise InvalidParameter("cursor is not a cursor this API issued") from None
+        raise InvalidParameter("`cursor` is not a cursor this API issued") from None
     if decoded.sort != sort:
         raise InvalidParameter(
-            f"cursor was issued for sort={decoded.sort!r}, not sort={sort!r}: "
+            f"`cursor` was issued for `sort={decoded.sort}`, not `sort={sort}`: "
             "keep the sort of the page it came from"
         )
     try:
@@ -142,7 +129,7 @@ def decode_cursor(cursor: str, sort: str) -> _Cursor:
         else:
             int(decoded.key)
     except ValueError:
-        raise InvalidParameter("cursor is not a cursor this API issued") from None
+        raise InvalidParameter("`cursor` is not a cursor this API issued") from None
     return decoded
 
 
@@ -153,52 +140,50 @@ async def _check_categories(db: Db, slugs: Sequence[str]) -> None:
     unknown = sorted(set(slugs) - known)
     if unknown:
         raise InvalidParameter(
-            f"unknown category {', '.join(map(repr, unknown))}; the slugs are at /v1/categories"
+            f"unknown category {', '.join(map(echo, unknown))}; the slugs are at /v1/categories"
         )
 
 
-def check_filter(f: DrawFilter) -> None:
-    if f.date_from and f.date_to and f.date_from > f.date_to:
-        raise InvalidParameter(f"from ({f.date_from}) is after to ({f.date_to})")
-    if f.min_crs is not None and f.max_crs is not None and f.min_crs > f.max_crs:
-        raise InvalidParameter(f"min_crs ({f.min_crs}) is above max_crs ({f.max_crs})")
+class DrawRows(msgspec.Struct, frozen=True, kw_only=True):
+    """Draws as a query returned them, each with the cursor that resumes after it."""
+
+    draws: list[Draw]
+    cursors: list[str]
+    next_cursor: str | None
+
+    def page(self) -> DrawPage:
+        return DrawPage(data=self.draws, next_cursor=self.next_cursor)
 
 
-async def list_draws(
-    db: Db,
-    f: DrawFilter,
-    *,
-    sort: str = "-date",
-    limit: int = DEFAULT_LIMIT,
-    cursor: str | None = None,
-) -> DrawPage:
-    """A page of draws matching ``f``, in ``sort`` order, after ``cursor``."""
-    if sort not in _ORDERS:
-        raise InvalidParameter(f"sort must be one of {', '.join(SORTS)}")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidParameter(f"limit must be between 1 and {MAX_LIMIT}")
-    check_filter(f)
-    after = decode_cursor(cursor, sort) if cursor else None
-    await _check_categories(db, f.categories)
+async def list_draws(db: Db, q: DrawQuery) -> DrawRows:
+    """Draws matching ``q.filter`` in ``q.sort`` order after ``q.cursor``: ``q.limit`` of them,
+    or every one when ``q.limit`` is None."""
+    after = decode_cursor(q.cursor, q.sort) if q.cursor else None
+    await _check_categories(db, q.filter.categories)
     rows = await db.fetch(
-        _list_draws_sql(sort),
-        *f.args(),
+        _list_draws_sql(q.sort),
+        *q.filter.args(),
         after.key if after else None,
         after.seq if after else None,
-        limit + 1,
+        None if q.limit is None else q.limit + 1,
     )
-    page = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = page[-1]
-        next_cursor = encode_cursor(sort, last["sort_key"], last["seq"])
-    return DrawPage(data=[_draw(r) for r in page], next_cursor=next_cursor)
+    page = rows if q.limit is None else rows[: q.limit]
+    # The cursor of a row is made from what the query returned for it (its sort key and seq).
+    cursors = [encode_cursor(q.sort, r["sort_key"], r["seq"]) for r in page]
+    more = q.limit is not None and len(rows) > q.limit
+    return DrawRows(
+        draws=[_draw(r) for r in page], cursors=cursors, next_cursor=cursors[-1] if more else None
+    )
+
+
+@functools.cache
+def _count_draws_sql() -> str:
+    return query("count_draws_filtered").format(where=where_clause())
 
 
 async def count_draws(db: Db, f: DrawFilter) -> int:
-    check_filter(f)
     await _check_categories(db, f.categories)
-    count: int = await db.fetchval(query("count_draws_filtered"), *f.args())
+    count: int = await db.fetchval(_count_draws_sql(), *f.args())
     return count
 
 
@@ -208,7 +193,7 @@ _NUMBER = re.compile(r"^0*(\d{1,6})([a-zA-Z]?)$")
 def normalise_draw_number(number: str) -> str:
     match = _NUMBER.match(number.strip())
     if not match:
-        raise InvalidParameter(f"{number!r} is not a round number (e.g. 385 or 91b)")
+        raise InvalidParameter(f"{echo(number)} is not a round number (e.g. 385 or 91b)")
     return f"{int(match.group(1))}{match.group(2).lower()}"
 
 
@@ -228,7 +213,7 @@ async def latest_draw(db: Db, category: str | None = None) -> Draw:
         raise NotFound(
             "no round has been ingested"
             if category is None
-            else f"no round in category {category!r}"
+            else f"no round in category {echo(category)}"
         )
     return _draw(row)
 
@@ -258,7 +243,7 @@ async def get_category(db: Db, slug: str) -> Category:
     raw: str = await db.fetchval(query("categories_json"), slug)
     found = msgspec.json.decode(raw, type=list[Category])
     if not found:
-        raise NotFound(f"there is no category {slug!r}; the slugs are at /v1/categories")
+        raise NotFound(f"there is no category {echo(slug)}; the slugs are at /v1/categories")
     return found[0]
 
 
@@ -269,7 +254,7 @@ async def list_pool_snapshots(
     db: Db, date_from: date | None = None, date_to: date | None = None
 ) -> list[PoolSnapshotSummary]:
     if date_from and date_to and date_from > date_to:
-        raise InvalidParameter(f"from ({date_from}) is after to ({date_to})")
+        raise InvalidParameter(f"`from` ({date_from}) is after `to` ({date_to})")
     rows = await db.fetch(query("list_pool_snapshots"), date_from, date_to)
     return [
         PoolSnapshotSummary(
@@ -364,36 +349,3 @@ async def status(db: Db) -> Status:
         categories=r["categories"],
         pool_snapshots=r["pool_snapshots"],
     )
-
-
-# --- exports -----------------------------------------------------------------------------
-
-
-async def all_draws(db: Db, f: DrawFilter, sort: str = "-date") -> list[Draw]:
-    """Every draw matching ``f``, in ``sort`` order: the rows of a spreadsheet export."""
-    if sort not in _ORDERS:
-        raise InvalidParameter(f"sort must be one of {', '.join(SORTS)}")
-    check_filter(f)
-    await _check_categories(db, f.categories)
-    # The paging query with no cursor and LIMIT NULL (no limit in PostgreSQL).
-    rows = await db.fetch(_list_draws_sql(sort), *f.args(), None, None, None)
-    return [_draw(r) for r in rows]
-
-
-# --- a cursor per draw ------------------------------------------------------------------
-
-_DRAW_KEYS = {"draw_date": "date", "crs_min": "crs_min", "invitations": "invitations"}
-
-
-def draw_cursor(sort: str, draw: Draw) -> str:
-    """The cursor ``list_draws`` resumes after ``draw`` from, in ``sort`` order.
-
-    The same string as ``next_cursor`` when ``draw`` ends a page; GraphQL gives one per edge.
-    """
-    match = _NUMBER.match(draw.number)
-    if match is None:
-        raise ValueError(f"stored round number {draw.number!r} is not a round number")
-    digits, letter = match.groups()
-    # draws.seq as ingest stores it: 91 * 100 + letter index, so 91b is 9102.
-    seq = int(digits) * 100 + (ord(letter.lower()) - 96 if letter else 0)
-    return encode_cursor(sort, getattr(draw, _DRAW_KEYS[_ORDERS[sort].key]), seq)

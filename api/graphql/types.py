@@ -17,16 +17,14 @@ from typing import Any, TypeVar, cast
 import msgspec
 import strawberry
 from strawberry.annotation import StrawberryAnnotation
+from strawberry.utils.str_converters import to_camel_case
 
 from api import models, reads
-from api.errors import InvalidParameter
 from api.graphql.context import Context
 from api.graphql.limits import check_first
 
 Info = strawberry.Info[Context, None]
 F = TypeVar("F")
-
-MAX_CRS = 1200
 
 
 def field(*, graphql_type: object = None, description: str | None = None) -> Callable[[F], F]:
@@ -63,23 +61,16 @@ class DrawFilter:
     min_invitations: int | None = None
 
     def to_read_filter(self) -> reads.DrawFilter:
-        # The bounds REST declares on its query parameters.
-        for name, value, top in (
-            ("minCrs", self.min_crs, MAX_CRS),
-            ("maxCrs", self.max_crs, MAX_CRS),
-            ("minInvitations", self.min_invitations, None),
-        ):
-            if value is not None and (value < 0 or (top is not None and value > top)):
-                bounds = f"between 0 and {top}" if top is not None else "0 or more"
-                raise InvalidParameter(f"{name} must be {bounds}, not {value}")
-        return reads.DrawFilter(
-            categories=tuple(dict.fromkeys(self.categories or ())),
-            date_from=self.from_,
-            date_to=self.to,
-            min_crs=self.min_crs,
-            max_crs=self.max_crs,
-            min_invitations=self.min_invitations,
+        # The read layer's filter checks itself (bounds, from <= to): nothing to check here.
+        return reads.DrawFilter.from_fields(
+            {
+                f.graphql_name or to_camel_case(f.python_name): getattr(self, f.python_name)
+                for f in DRAW_FILTER_FIELDS
+            }
         )
+
+
+DRAW_FILTER_FIELDS = DrawFilter.__strawberry_definition__.fields  # type: ignore[attr-defined]
 
 
 # --- connections -------------------------------------------------------------------------
@@ -88,7 +79,7 @@ class DrawFilter:
 class DrawPageSource(msgspec.Struct, frozen=True):
     """What a ``DrawConnection`` resolves from: a page and the question that made it."""
 
-    page: models.DrawPage
+    page: reads.DrawRows
     sort: str
     filter: reads.DrawFilter
     after: str | None
@@ -98,7 +89,7 @@ class DrawPageSource(msgspec.Struct, frozen=True):
 
 class DrawEdgeSource(msgspec.Struct, frozen=True):
     node: models.Draw
-    sort: str
+    cursor: str
 
 
 async def draw_page(
@@ -112,9 +103,8 @@ async def draw_page(
 ) -> DrawPageSource:
     # Each DrawSort value is REST's spelling (typed as strawberry's wrapper, hence str()).
     rest_sort = str(sort.value)
-    page = await reads.list_draws(
-        info.context.db, f, sort=rest_sort, limit=check_first(first), cursor=after
-    )
+    query = reads.DrawQuery(filter=f, sort=rest_sort, limit=check_first(first), cursor=after)
+    page = await reads.list_draws(info.context.db, query)
     return DrawPageSource(page, rest_sort, f, after, total)
 
 
@@ -134,10 +124,7 @@ class PageInfo:
 class DrawEdge:
     node: Draw
 
-    @strawberry.field
-    @staticmethod
-    def cursor(parent: strawberry.Parent[DrawEdgeSource]) -> str:
-        return reads.draw_cursor(parent.sort, parent.node)
+    cursor: str = strawberry.field(description="The row's own cursor, from its sort key")
 
 
 @strawberry.type(description="A page of draws (Relay connection).")
@@ -145,23 +132,23 @@ class DrawConnection:
     @field(graphql_type=gql("list[DrawEdge]"))
     @staticmethod
     def edges(parent: strawberry.Parent[DrawPageSource]) -> list[DrawEdgeSource]:
-        sort = parent.sort
-        return [DrawEdgeSource(draw, sort) for draw in parent.page.data]
+        page = parent.page
+        return [DrawEdgeSource(d, c) for d, c in zip(page.draws, page.cursors, strict=True)]
 
     @field(graphql_type=gql("list[Draw]"), description="The drawn nodes, no edges")
     @staticmethod
     def nodes(parent: strawberry.Parent[DrawPageSource]) -> list[models.Draw]:
-        return parent.page.data
+        return parent.page.draws
 
     @strawberry.field
     @staticmethod
     def page_info(parent: strawberry.Parent[DrawPageSource]) -> PageInfo:
-        data, sort = parent.page.data, parent.sort
+        cursors = parent.page.cursors
         return PageInfo(
             has_next_page=parent.page.next_cursor is not None,
             has_previous_page=parent.after is not None,
-            start_cursor=reads.draw_cursor(sort, data[0]) if data else None,
-            end_cursor=reads.draw_cursor(sort, data[-1]) if data else None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
         )
 
     @field(description="Draws matching the filter, on every page")

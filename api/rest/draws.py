@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -11,40 +10,9 @@ from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, QueryParameter
 
 from api import reads
+from api.filters import DrawQuery
 from api.models import Draw, DrawPage, DrawRevision
-from api.reads import DrawFilter, DrawSort
-from api.rest.params import Database
-
-CategoryParam = Annotated[
-    list[str] | None,
-    QueryParameter(name="category", description="Category slug (repeatable); see /v1/categories"),
-]
-FromParam = Annotated[
-    date | None, QueryParameter(name="from", description="On or after (ISO date)")
-]
-ToParam = Annotated[date | None, QueryParameter(name="to", description="On or before (ISO date)")]
-MinCrsParam = Annotated[int | None, QueryParameter(name="min_crs", ge=0, le=1200)]
-MaxCrsParam = Annotated[int | None, QueryParameter(name="max_crs", ge=0, le=1200)]
-MinInvParam = Annotated[int | None, QueryParameter(name="min_invitations", ge=0)]
-SortParam = Annotated[DrawSort, QueryParameter(name="sort")]
-
-
-def draw_filter(
-    category: list[str] | None,
-    date_from: date | None,
-    date_to: date | None,
-    min_crs: int | None,
-    max_crs: int | None,
-    min_invitations: int | None,
-) -> DrawFilter:
-    return DrawFilter(
-        categories=tuple(dict.fromkeys(category or ())),
-        date_from=date_from,
-        date_to=date_to,
-        min_crs=min_crs,
-        max_crs=max_crs,
-        min_invitations=min_invitations,
-    )
+from api.rest.params import DRAW_PAGE, Database
 
 
 def next_link(request: Request[Any, Any, Any], cursor: str) -> str:
@@ -63,26 +31,15 @@ class DrawsController(Controller):
 
     @get(
         "/",
+        dependencies={"draw_query": DRAW_PAGE},
         summary="List rounds of invitations",
         description="Newest first by default. Keyset pagination: follow `next_cursor` or the "
         "`Link: rel=next` header until it is null.",
     )
     async def list_draws(
-        self,
-        request: Request[Any, Any, Any],
-        db: Database,
-        category: CategoryParam = None,
-        date_from: FromParam = None,
-        date_to: ToParam = None,
-        min_crs: MinCrsParam = None,
-        max_crs: MaxCrsParam = None,
-        min_invitations: MinInvParam = None,
-        sort: SortParam = "-date",
-        limit: Annotated[int, QueryParameter(name="limit", ge=1, le=reads.MAX_LIMIT)] = 50,
-        cursor: Annotated[str | None, QueryParameter(name="cursor", max_length=200)] = None,
+        self, request: Request[Any, Any, Any], db: Database, draw_query: DrawQuery
     ) -> Response[DrawPage]:
-        f = draw_filter(category, date_from, date_to, min_crs, max_crs, min_invitations)
-        page = await reads.list_draws(db, f, sort=sort, limit=limit, cursor=cursor)
+        page = (await reads.list_draws(db, draw_query)).page()
         headers = {"Link": next_link(request, page.next_cursor)} if page.next_cursor else {}
         return Response(page, headers=headers)
 

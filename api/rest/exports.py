@@ -5,6 +5,7 @@ Same filters and errors as the JSON endpoints they mirror; every matching row, n
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from anyio import to_thread
@@ -12,17 +13,8 @@ from litestar import Controller, Response, get
 from litestar.params import QueryParameter
 
 from api import exports, reads
-from api.rest.draws import (
-    CategoryParam,
-    FromParam,
-    MaxCrsParam,
-    MinCrsParam,
-    MinInvParam,
-    SortParam,
-    ToParam,
-    draw_filter,
-)
-from api.rest.params import Database
+from api.filters import DrawQuery
+from api.rest.params import DRAW_EXPORT, Database
 
 # Litestar adds "; charset=utf-8" to every text/* type itself.
 CSV = "text/csv"
@@ -47,43 +39,35 @@ class ExportsController(Controller):
     path = "/v1"
 
     @get(
-        "/draws.csv", tags=["draws"], media_type=CSV, summary="Rounds as CSV", description=_FILTERS
+        "/draws.csv",
+        tags=["draws"],
+        media_type=CSV,
+        summary="Rounds as CSV",
+        description=_FILTERS,
+        dependencies={"draw_query": DRAW_EXPORT},
     )
     async def draws_csv(
         self,
         db: Database,
-        category: CategoryParam = None,
-        date_from: FromParam = None,
-        date_to: ToParam = None,
-        min_crs: MinCrsParam = None,
-        max_crs: MaxCrsParam = None,
-        min_invitations: MinInvParam = None,
-        sort: SortParam = "-date",
+        draw_query: DrawQuery,
     ) -> Response[bytes]:
-        f = draw_filter(category, date_from, date_to, min_crs, max_crs, min_invitations)
-        draws = await reads.all_draws(db, f, sort)
+        draws = (await reads.list_draws(db, draw_query)).draws
         return _csv(exports.draws_csv(draws), "eedraws-draws.csv")
 
     @get(
         "/draws.xlsx",
         tags=["draws"],
         media_type=XLSX,
+        dependencies={"draw_query": DRAW_EXPORT},
         summary="Rounds as an Excel workbook",
         description=_FILTERS,
     )
     async def draws_xlsx(
         self,
         db: Database,
-        category: CategoryParam = None,
-        date_from: FromParam = None,
-        date_to: ToParam = None,
-        min_crs: MinCrsParam = None,
-        max_crs: MaxCrsParam = None,
-        min_invitations: MinInvParam = None,
-        sort: SortParam = "-date",
+        draw_query: DrawQuery,
     ) -> Response[bytes]:
-        f = draw_filter(category, date_from, date_to, min_crs, max_crs, min_invitations)
-        draws = await reads.all_draws(db, f, sort)
+        draws = (await reads.list_draws(db, draw_query)).draws
         # XlsxWriter's constant-memory mode writes temporary files: keep that off the loop.
         body = await to_thread.run_sync(exports.draws_xlsx, draws)
         return _file(body, XLSX, "attachment", "eedraws-draws.xlsx")
@@ -107,7 +91,10 @@ class ExportsController(Controller):
 
     @get("/pool.csv", tags=["pool"], media_type=CSV, summary="Pool snapshot dates and totals")
     async def pool_csv(
-        self, db: Database, date_from: FromParam = None, date_to: ToParam = None
+        self,
+        db: Database,
+        date_from: Annotated[date | None, QueryParameter(name="from")] = None,
+        date_to: Annotated[date | None, QueryParameter(name="to")] = None,
     ) -> Response[bytes]:
         snapshots = await reads.list_pool_snapshots(db, date_from, date_to)
         return _csv(exports.pool_snapshots_csv(snapshots), "eedraws-pool.csv")

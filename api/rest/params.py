@@ -1,55 +1,118 @@
-"""Query-parameter strictness: a misspelt parameter is an error, not a silently ignored filter."""
+"""Query parameters: the draw query as one dependency, and strictness about what is sent.
+
+A misspelt parameter is an error, not a silently ignored filter; a parameter sent twice where
+only one value makes sense is an error, not "the last one wins". Both checks read every query
+parameter a handler takes, its dependencies' included (Litestar's own kwargs model is built
+from the same signatures).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+from collections.abc import Iterator, Sequence
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request
+from litestar.di import Provide
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import QueryParameter, SkipValidation
 from litestar.routes import BaseRoute, HTTPRoute
+from litestar.typing import FieldDefinition
 
 from api.errors import InvalidParameter
+from api.filters import (
+    DEFAULT_LIMIT,
+    FILTERS,
+    MAX_CURSOR_LENGTH,
+    MAX_LIMIT,
+    RANGES,
+    SLUG,
+    SORTS,
+    DrawQuery,
+    FilterField,
+    echo,
+)
 from api.reads import Db
-
-
-def allowed_query_params(handler: HTTPRouteHandler) -> frozenset[str]:
-    """Query names a handler declares with ``QueryParameter(...)``: the only ones it accepts."""
-    names = set()
-    for field in handler.parsed_fn_signature.parameters.values():
-        kwarg = field.kwarg_definition
-        if isinstance(kwarg, QueryParameter):
-            names.add(kwarg.name or field.name)
-    return frozenset(names)
-
-
-async def reject_unknown_query_params(request: Request[Any, Any, Any]) -> None:
-    handler = request.route_handler
-    if not isinstance(handler, HTTPRouteHandler) or handler.opt.get("any_query_params"):
-        return
-    # Kept on the handler itself: it lives exactly as long as the app that owns it.
-    allowed = handler.opt.get("_allowed_query")
-    if allowed is None:
-        allowed = handler.opt["_allowed_query"] = allowed_query_params(handler)
-    unknown = sorted(set(request.query_params) - allowed)
-    if unknown:
-        accepted = ", ".join(sorted(allowed)) or "none"
-        raise InvalidParameter(
-            f"unknown query parameter {', '.join(map(repr, unknown))}; this endpoint accepts: "
-            f"{accepted}"
-        )
-
 
 # The pool comes from app state; validating it per request would cost and prove nothing.
 Database = SkipValidation[Db]
 
 
+class QueryParam:
+    """A query parameter a handler takes: its URL name, repeatable or not, its default."""
+
+    __slots__ = ("default", "name", "repeatable")
+
+    def __init__(self, name: str, repeatable: bool, default: object) -> None:
+        self.name, self.repeatable, self.default = name, repeatable, default
+
+
+def _query_fields(handler: HTTPRouteHandler) -> Iterator[FieldDefinition]:
+    """Every field of the handler's kwargs: its own signature, then its dependencies', deep."""
+    dependencies = handler.resolve_dependencies()
+    pending = list(handler.parsed_fn_signature.parameters.values())
+    seen: set[str] = set()
+    while pending:
+        field = pending.pop()
+        provider = dependencies.get(field.name)
+        if provider is not None:
+            if field.name not in seen:
+                seen.add(field.name)
+                pending.extend(provider.parsed_fn_signature.parameters.values())
+            continue
+        if isinstance(field.kwarg_definition, QueryParameter):
+            yield field
+
+
+def query_params(handler: HTTPRouteHandler) -> dict[str, QueryParam]:
+    """The query parameters ``handler`` accepts, by URL name."""
+    found = {}
+    for field in _query_fields(handler):
+        kwarg = field.kwarg_definition
+        assert isinstance(kwarg, QueryParameter)
+        name = kwarg.name or field.name
+        repeatable = field.is_non_string_sequence or any(
+            inner.is_non_string_sequence for inner in field.inner_types
+        )
+        found[name] = QueryParam(name, repeatable, field.default)
+    return found
+
+
+def _handler_params(handler: HTTPRouteHandler) -> dict[str, QueryParam]:
+    # Kept on the handler itself: it lives exactly as long as the app that owns it.
+    params: dict[str, QueryParam] | None = handler.opt.get("_query_params")
+    if params is None:
+        params = handler.opt["_query_params"] = query_params(handler)
+    return params
+
+
+async def check_query_params(request: Request[Any, Any, Any]) -> None:
+    """400 for a parameter the handler does not take, or a second value of a single one."""
+    handler = request.route_handler
+    if not isinstance(handler, HTTPRouteHandler) or handler.opt.get("any_query_params"):
+        return
+    params = _handler_params(handler)
+    given = request.query_params
+    unknown = sorted(set(given) - set(params))
+    if unknown:
+        accepted = ", ".join(f"`{name}`" for name in sorted(params)) or "none"
+        raise InvalidParameter(
+            f"unknown query parameter {', '.join(map(echo, unknown))}; this endpoint accepts: "
+            f"{accepted}"
+        )
+    for name in sorted(given):
+        if not params[name].repeatable and len(given.getall(name)) > 1:
+            raise InvalidParameter(
+                f"`{name}` was given {len(given.getall(name))} times; it takes one value"
+            )
+
+
 def query_defaults(routes: Sequence[BaseRoute]) -> dict[str, dict[str, str]]:
     """Per path, the query parameters' defaults as they would be spelt in a URL.
 
-    The response cache drops a parameter given at its default, so ``/v1/draws?limit=50`` and
+    The response cache drops a parameter given at its default, so ``/v1/draws?sort=-date`` and
     ``/v1/draws`` share one entry.
     """
     defaults: dict[str, dict[str, str]] = {}
@@ -57,12 +120,9 @@ def query_defaults(routes: Sequence[BaseRoute]) -> dict[str, dict[str, str]]:
         if not isinstance(route, HTTPRoute):
             continue
         for handler in route.route_handlers:
-            for field in handler.parsed_fn_signature.parameters.values():
-                kwarg = field.kwarg_definition
-                default = field.default
-                if isinstance(kwarg, QueryParameter) and isinstance(default, str | int):
-                    name = kwarg.name or field.name
-                    defaults.setdefault(route.path, {})[name] = str(default)
+            for param in query_params(handler).values():
+                if isinstance(param.default, str | int) and not isinstance(param.default, bool):
+                    defaults.setdefault(route.path, {})[param.name] = str(param.default)
     return defaults
 
 
@@ -71,4 +131,121 @@ def path_date(raw: str) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise InvalidParameter(f"{raw!r} is not a date (YYYY-MM-DD)") from None
+        raise InvalidParameter(f"{echo(raw)} is not a date (YYYY-MM-DD)") from None
+
+
+# --- the draw query as one dependency ------------------------------------------------------
+#
+# Each parameter is declared as text and parsed by ``DrawQuery.parse``, so a bad value gets an
+# error in the API's words ("`min_crs` must be an integer from 0 to 1200, got `abc`"); its
+# OpenAPI schema still says what it takes (type, bounds, format), from the filter table.
+
+
+def _filter_param(spec: FilterField) -> Any:
+    doc = spec.filter.description
+    for low, high in RANGES:
+        if high is spec:
+            doc += f"; not below `{low.name}` (a 400 when it is)"
+    if spec.kind == "slug":
+        item = Schema(type=OpenAPIType.STRING, min_length=1, max_length=64, pattern=SLUG.pattern)
+        return Annotated[
+            list[str] | None,
+            QueryParameter(
+                name=spec.name,
+                description=doc,
+                schema_extra={"type": OpenAPIType.ARRAY, "items": item, "one_of": None},
+            ),
+        ]
+    if spec.kind == "date":
+        extra: dict[str, Any] = {"type": OpenAPIType.STRING, "format": "date", "one_of": None}
+    else:
+        extra = {
+            "type": OpenAPIType.INTEGER,
+            "minimum": spec.filter.lo,
+            "maximum": spec.filter.hi,
+            "one_of": None,
+        }
+    return Annotated[
+        str | None, QueryParameter(name=spec.name, description=doc, schema_extra=extra)
+    ]
+
+
+_PAGE_PARAMS: dict[str, Any] = {
+    "sort": Annotated[
+        str,
+        QueryParameter(
+            name="sort",
+            description="Order; `-` for descending",
+            schema_extra={"type": OpenAPIType.STRING, "enum": list(SORTS)},
+        ),
+    ],
+    "limit": Annotated[
+        str | int | None,
+        QueryParameter(
+            name="limit",
+            description="Rounds per page (at most 500); a file (`.csv`, `.xlsx`) has every "
+            "matching round unless it is given",
+            schema_extra={
+                "type": OpenAPIType.INTEGER,
+                "minimum": 1,
+                "maximum": MAX_LIMIT,
+                "one_of": None,
+            },
+        ),
+    ],
+    "cursor": Annotated[
+        str | None,
+        QueryParameter(
+            name="cursor",
+            description="`next_cursor` of the previous page",
+            schema_extra={
+                "type": OpenAPIType.STRING,
+                "max_length": MAX_CURSOR_LENGTH,
+                "one_of": None,
+            },
+        ),
+    ],
+}
+
+
+def draw_query_dependency(default_limit: int | None) -> Provide:
+    """``draw_query: DrawQuery`` for a handler: the filter, sort and page as one dependency.
+
+    ``default_limit`` when ``limit`` is not given: a JSON page, or None (every matching round)
+    for a spreadsheet file.
+    """
+
+    def provide_draw_query(**values: Any) -> DrawQuery:
+        raw: dict[str, list[str]] = {}
+        for spec in FILTERS:
+            value = values[spec.attr]
+            if value is not None:
+                raw[spec.name] = value if isinstance(value, list) else [value]
+        for name in _PAGE_PARAMS:
+            if values[name] is not None:
+                raw[name] = [str(values[name])]
+        return DrawQuery.parse(raw, default_limit=default_limit)
+
+    signature = _draw_query_signature(default_limit)
+    provide_draw_query.__signature__ = signature  # type: ignore[attr-defined]
+    provide_draw_query.__annotations__ = {
+        **{p.name: p.annotation for p in signature.parameters.values()},
+        "return": DrawQuery,
+    }
+    return Provide(provide_draw_query, sync_to_thread=False)
+
+
+def _draw_query_signature(default_limit: int | None) -> inspect.Signature:
+    kw = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter(s.attr, kw, default=None, annotation=_filter_param(s)) for s in FILTERS
+    ]
+    defaults = {"sort": "-date", "limit": default_limit, "cursor": None}
+    for name, annotation in _PAGE_PARAMS.items():
+        params.append(inspect.Parameter(name, kw, default=defaults[name], annotation=annotation))
+    return inspect.Signature(params, return_annotation=DrawQuery)
+
+
+# A page of JSON (50 rounds unless ``limit`` says otherwise), and a whole spreadsheet.
+DRAW_PAGE = draw_query_dependency(DEFAULT_LIMIT)
+DRAW_EXPORT = draw_query_dependency(None)

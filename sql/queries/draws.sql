@@ -1,30 +1,21 @@
 -- Reads of rounds. {key} {op} {dir} {cast} in list_draws are filled from a fixed table of
--- sort orders in api/reads.py (never from user input), so each order gets an index-friendly
--- keyset query.
+-- sort orders in api/reads.py, and {where} from the table of filters in api/filters.py (one
+-- `($n IS NULL OR column op $n)` per filter), never from user input, so each order gets an
+-- index-friendly keyset query and a filter is declared in one place.
 
 -- name: list_draws
 SELECT number, draw_date, category_slug, category_name, category_version, name, invitations,
        crs_min, programs, run_at, tie_break_at, pool_snapshot_date, flags, seq, {key} AS sort_key
 FROM draws_v
-WHERE ($1::text[] IS NULL OR category_slug = ANY($1::text[]))
-  AND ($2::date IS NULL OR draw_date >= $2::date)
-  AND ($3::date IS NULL OR draw_date <= $3::date)
-  AND ($4::int IS NULL OR crs_min >= $4::int)
-  AND ($5::int IS NULL OR crs_min <= $5::int)
-  AND ($6::int IS NULL OR invitations >= $6::int)
-  AND ($7::text IS NULL OR ({key}, seq) {op} ($7::{cast}, $8::int))
+WHERE {where}
+  AND ({after_key}::text IS NULL OR ({key}, seq) {op} ({after_key}::{cast}, {after_seq}::int))
 ORDER BY {key} {dir}, seq {dir}
-LIMIT $9;
+LIMIT {limit};
 
 -- name: count_draws_filtered
 SELECT count(*)
 FROM draws_v
-WHERE ($1::text[] IS NULL OR category_slug = ANY($1::text[]))
-  AND ($2::date IS NULL OR draw_date >= $2::date)
-  AND ($3::date IS NULL OR draw_date <= $3::date)
-  AND ($4::int IS NULL OR crs_min >= $4::int)
-  AND ($5::int IS NULL OR crs_min <= $5::int)
-  AND ($6::int IS NULL OR invitations >= $6::int);
+WHERE {where};
 
 -- name: draw_by_number
 SELECT number, draw_date, category_slug, category_name, category_version, name, invitations,

@@ -142,7 +142,7 @@ async def test_a_filter_matching_nothing_gives_only_the_header_row(
         "from=2025-01-01&to=2024-01-01",
         "min_crs=600&max_crs=500",
         "sort=name",
-        "limit=10",
+        "limit=0",
         "catgory=healthcare",
     ],
 )
@@ -154,13 +154,9 @@ async def test_a_bad_filter_gives_the_same_problem_json_400_as_the_json_list(
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/problem+json")
     listed = await client.get(f"/v1/draws?{query}")
-    if query == "limit=10":  # the JSON list pages; the exports do not
-        assert response.json()["code"] == "invalid_parameter"
-        assert "limit" in response.json()["detail"]
-        return
     assert listed.status_code == 400
     assert response.json()["code"] == listed.json()["code"] == "invalid_parameter"
-    assert response.json()["detail"].split(";")[0] == listed.json()["detail"].split(";")[0]
+    assert response.json()["detail"] == listed.json()["detail"]
 
 
 async def test_draws_csv_is_not_taken_for_a_round_number(client: Client, loaded: None) -> None:

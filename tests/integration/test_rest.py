@@ -118,15 +118,15 @@ async def test_latest_draw_overall_and_per_category(api: Client) -> None:
         ("/v1/draws?limit=0", 400, "limit"),
         ("/v1/draws?limit=ten", 400, "limit"),
         ("/v1/draws?from=2024-13-01", 400, "from"),
-        ("/v1/draws?from=2025-01-01&to=2024-01-01", 400, "from (2025-01-01) is after to"),
-        ("/v1/draws?min_crs=600&max_crs=400", 400, "min_crs (600) is above max_crs"),
+        ("/v1/draws?from=2025-01-01&to=2024-01-01", 400, "`from` (2025-01-01) is after `to`"),
+        ("/v1/draws?min_crs=600&max_crs=400", 400, "`min_crs` (600) is above `max_crs` (400)"),
         ("/v1/draws?sort=name", 400, "sort"),
-        ("/v1/draws?cursor=not-a-cursor", 400, "cursor is not a cursor this API issued"),
-        ("/v1/draws?category=healthcar", 400, "unknown category 'healthcar'"),
-        ("/v1/draws?limt=5", 400, "unknown query parameter 'limt'"),
-        ("/v1/draws/latest?category=nope", 400, "unknown category 'nope'"),
-        ("/v1/categories/nope", 404, "there is no category 'nope'"),
-        ("/v1/pool/2020-02-30", 400, "'2020-02-30' is not a date (YYYY-MM-DD)"),
+        ("/v1/draws?cursor=not-a-cursor", 400, "`cursor` is not a cursor this API issued"),
+        ("/v1/draws?category=healthcar", 400, "unknown category `healthcar`"),
+        ("/v1/draws?limt=5", 400, "unknown query parameter `limt`"),
+        ("/v1/draws/latest?category=nope", 400, "unknown category `nope`"),
+        ("/v1/categories/nope", 404, "there is no category `nope`"),
+        ("/v1/pool/2020-02-30", 400, "`2020-02-30` is not a date (YYYY-MM-DD)"),
         ("/v1/pool/1999-01-01", 404, "there is no pool snapshot for 1999-01-01"),
         ("/v1/stats/yearly?group_by=year", 400, "group_by"),
         ("/v1/nothing", 404, "no resource at this path"),
@@ -148,7 +148,7 @@ async def test_a_cursor_from_one_sort_is_refused_for_another(api: Client) -> Non
     cursor = (await api.get("/v1/draws?limit=2")).json()["next_cursor"]
     answer = await api.get(f"/v1/draws?limit=2&sort=crs_min&cursor={cursor}")
     assert answer.status_code == 400
-    assert "issued for sort='-date'" in answer.json()["detail"]
+    assert "issued for `sort=-date`" in answer.json()["detail"]
 
 
 async def test_method_not_allowed_is_a_problem_too(api: Client) -> None:

@@ -35,17 +35,6 @@ def test_every_rest_sort_has_exactly_one_graphql_value() -> None:
 
 
 @pytest.mark.parametrize(
-    ("sort", "key"),
-    [("-date", "2018-05-30"), ("crs_min", "902"), ("-invitations", "200")],
-)
-def test_an_edge_cursor_names_the_sort_key_and_seq_of_its_draw(sort: str, key: str) -> None:
-    cursor = reads.decode_cursor(reads.draw_cursor(sort, draw("91b")), sort)
-    # 91b is stored with seq 91 * 100 + 2, as ingest numbers lettered rounds.
-    assert (cursor.sort, cursor.key, cursor.seq) == (sort, key, 9102)
-    assert reads.decode_cursor(reads.draw_cursor(sort, draw("76")), sort).seq == 7600
-
-
-@pytest.mark.parametrize(
     ("original", "code"),
     [
         (InvalidParameter("first must be between 1 and 500"), "BAD_USER_INPUT"),
