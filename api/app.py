@@ -21,6 +21,7 @@ from api import cache, db, refresh
 from api.graphql.controller import graphql_router
 from api.reads import Db
 from api.rest.categories import CategoriesController
+from api.rest.charts import ChartsController
 from api.rest.docs import SwaggerUIPage, docs_assets_router
 from api.rest.draws import DrawsController
 from api.rest.errors import problem_details_plugin
@@ -54,6 +55,7 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="categories", description="Programs and categories, with every name used"),
             Tag(name="pool", description="CRS distribution of the pool"),
             Tag(name="stats", description="Aggregates for trends"),
+            Tag(name="charts", description="Charts as SVG, PNG, Vega-Lite spec and CSV"),
         ],
         path="/docs",
         render_plugins=[SwaggerUIPage()],
@@ -115,6 +117,7 @@ def create_app(settings: Settings) -> Litestar:
             PoolController,
             StatsController,
             ExportsController,
+            ChartsController,
             graphql_router(),
             openapi_json,
             root,

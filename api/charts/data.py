@@ -1,0 +1,296 @@
+"""Each chart's numbers, words and spec, from the read layer (no SQL here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from api import reads
+from api.charts import specs
+from api.charts.model import Cell, Chart, ChartTable
+from api.errors import InvalidParameter, NotFound
+from api.models import Category, PoolBand, PoolSnapshot
+from api.reads import Db, DrawFilter
+
+# Between years and band bounds in labels: an en dash, as in print.
+EN_DASH = "\u2013"
+# A category line that paused longer than this is drawn with a gap, not a line across it.
+PAUSE = timedelta(days=183)
+
+
+def check_width(width: int) -> int:
+    if not specs.MIN_WIDTH <= width <= specs.MAX_WIDTH:
+        raise InvalidParameter(
+            f"width must be between {specs.MIN_WIDTH} and {specs.MAX_WIDTH} pixels"
+        )
+    return width
+
+
+async def _source(db: Db) -> str:
+    status = await reads.status(db)
+    if status.newest_draw_date is None:
+        return "Source: IRCC, Express Entry rounds of invitations; no round ingested yet"
+    return (
+        "Source: IRCC, Express Entry rounds of invitations; data as of "
+        f"{status.newest_draw_date.isoformat()} (round {status.newest_draw})"
+    )
+
+
+async def category_styles(db: Db) -> dict[str, specs.Style]:
+    """Every category's style by slug; lines with the most rounds get the strongest colours."""
+    categories = await reads.list_categories(db)
+    ordered = sorted(categories, key=lambda c: (-c.draws, c.slug))
+    return {
+        c.slug: style
+        for c, style in zip(ordered, specs.category_styles([c.name for c in ordered]), strict=True)
+    }
+
+
+def _known(categories: Sequence[Category], wanted: Sequence[str]) -> None:
+    unknown = sorted(set(wanted) - {c.slug for c in categories})
+    if unknown:
+        raise InvalidParameter(
+            f"unknown category {', '.join(map(repr, unknown))}; the slugs are at /v1/categories"
+        )
+
+
+def _with_gaps(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``points`` (date order) with a null between two rounds of a line more than PAUSE apart."""
+    drawn: list[dict[str, Any]] = []
+    last: dict[str, date] = {}
+    for point in points:
+        day = date.fromisoformat(point["date"])
+        before = last.get(point["category"])
+        if before is not None and day - before > PAUSE:
+            gap = before + (day - before) / 2
+            drawn.append({"date": gap.isoformat(), "category": point["category"], "crs_min": None})
+        last[point["category"]] = day
+        drawn.append(point)
+    return drawn
+
+
+def _span(first: date, last: date) -> str:
+    return str(first.year) if first.year == last.year else f"{first.year}{EN_DASH}{last.year}"
+
+
+async def crs_chart(
+    db: Db,
+    categories: Sequence[str] = (),
+    date_from: date | None = None,
+    date_to: date | None = None,
+    *,
+    width: int = specs.DEFAULT_WIDTH,
+) -> Chart:
+    """The cut-off CRS of every round over time, one line per category."""
+    check_width(width)
+    draws = await reads.all_draws(
+        db, DrawFilter(categories=tuple(categories), date_from=date_from, date_to=date_to), "date"
+    )
+    styles = await category_styles(db)
+    if not draws:
+        raise NotFound("no round matches these filters, so there is nothing to draw")
+    present = [s for slug, s in styles.items() if any(d.category.slug == slug for d in draws)]
+    points = [
+        {
+            "date": d.date.isoformat(),
+            "number": d.number,
+            "category": styles[d.category.slug].name,
+            "crs_min": d.crs_min,
+        }
+        for d in draws
+    ]
+    newest = draws[-1]
+    span = _span(draws[0].date, newest.date)
+    title = "Express Entry cut-off scores by category"
+    description = (
+        f"Line chart of the cut-off CRS score of each Express Entry round, {span}: "
+        f"{len(draws)} rounds in {len(present)} categories "
+        f"({', '.join(s.name for s in present)}). Scores range from "
+        f"{min(d.crs_min for d in draws)} to {max(d.crs_min for d in draws)} points. "
+        f"Newest: round {newest.number} on {newest.date.isoformat()}, "
+        f"{styles[newest.category.slug].name}, cut-off {newest.crs_min}."
+    )
+    source = await _source(db)
+    spec = specs.crs_spec(
+        _with_gaps(points),
+        present,
+        title=title,
+        subtitle=f"Lowest CRS score invited in each round, {span}",
+        description=description,
+        source=source,
+        width=width,
+    )
+    table = ChartTable(
+        columns=("date", "number", "category", "crs_min", "invitations"),
+        headers=("Date", "Round", "Category", "Cut-off CRS (points)", "Invitations"),
+        rows=[
+            (d.date.isoformat(), d.number, styles[d.category.slug].name, d.crs_min, d.invitations)
+            for d in reversed(draws)
+        ],
+    )
+    return Chart(
+        name="crs", title=title, description=description, source=source, spec=spec, table=table
+    )
+
+
+async def invitations_chart(
+    db: Db, categories: Sequence[str] = (), *, width: int = specs.DEFAULT_WIDTH
+) -> Chart:
+    """Invitations per calendar year, stacked by category."""
+    check_width(width)
+    _known(await reads.list_categories(db), categories)
+    styles = await category_styles(db)
+    rank = {slug: i for i, slug in enumerate(styles)}
+    stats = [
+        s
+        for s in await reads.yearly_stats(db, by_category=True)
+        if s.category is not None and (not categories or s.category.slug in categories)
+    ]
+    if not stats:
+        raise NotFound("no round matches these filters, so there is nothing to draw")
+    stats.sort(key=lambda s: (s.year, rank[s.category.slug] if s.category else 0))
+    slugs = {s.category.slug for s in stats if s.category}
+    present = [style for slug, style in styles.items() if slug in slugs]
+    rows: list[dict[str, Any]] = []
+    table_rows: list[tuple[Cell, ...]] = []
+    for s in stats:
+        assert s.category is not None
+        name = styles[s.category.slug].name
+        rows.append(
+            {
+                "year": s.year,
+                "category": name,
+                "invitations": s.invitations,
+                "draws": s.draws,
+                "rank": rank[s.category.slug],
+            }
+        )
+        table_rows.append((s.year, name, s.draws, s.invitations))
+    years = sorted({s.year for s in stats})
+    totals = {y: sum(s.invitations for s in stats if s.year == y) for y in years}
+    busiest = max(years, key=lambda y: totals[y])
+    span = f"{years[0]}{EN_DASH}{years[-1]}" if len(years) > 1 else str(years[0])
+    title = "Express Entry invitations per year, by category"
+    description = (
+        f"Stacked bar chart of invitations to apply issued per calendar year, {span}, "
+        f"split by category ({', '.join(s.name for s in present)}). Most in {busiest}: "
+        f"{totals[busiest]:,} invitations. {years[-1]}: {totals[years[-1]]:,} so far."
+    )
+    source = await _source(db)
+    spec = specs.invitations_spec(
+        rows,
+        present,
+        title=title,
+        subtitle=f"Invitations to apply issued in each calendar year, {span} (latest year to date)",
+        description=description,
+        source=source,
+        width=width,
+    )
+    table = ChartTable(
+        columns=("year", "category", "draws", "invitations"),
+        headers=("Year", "Category", "Rounds", "Invitations"),
+        rows=table_rows,
+    )
+    return Chart(
+        name="invitations",
+        title=title,
+        description=description,
+        source=source,
+        spec=spec,
+        table=table,
+    )
+
+
+def _band_label(band: PoolBand) -> str:
+    return f"{band.crs_lo}{EN_DASH}{band.crs_hi}"
+
+
+async def latest_two_snapshots(db: Db) -> tuple[PoolSnapshot | None, PoolSnapshot]:
+    """The newest pool snapshot and the one before it (None when there is only one)."""
+    summaries = await reads.list_pool_snapshots(db)
+    if not summaries:
+        raise NotFound("no pool snapshot has been published")
+    dates = [s.date for s in summaries[:2]]
+    found = await reads.pool_snapshots(db, dates)
+    latest = found[dates[0]]
+    previous = found.get(dates[1]) if len(dates) > 1 else None
+    return previous, latest
+
+
+async def pool_chart(db: Db, *, width: int = specs.DEFAULT_WIDTH) -> Chart:
+    """The latest distribution of the pool by CRS band, beside the snapshot before it."""
+    check_width(width)
+    previous, latest = await latest_two_snapshots(db)
+    snapshots = [s for s in (previous, latest) if s is not None]
+    bands: dict[tuple[int, int], PoolBand] = {}
+    for snapshot in snapshots:
+        for band in snapshot.bands:
+            if not band.is_subtotal:
+                bands.setdefault((band.crs_lo, band.crs_hi), band)
+    order = sorted(bands, reverse=True)
+    counts = {
+        (s.date, (b.crs_lo, b.crs_hi)): b.candidates
+        for s in snapshots
+        for b in s.bands
+        if not b.is_subtotal
+    }
+    rows = [
+        {
+            "band": _band_label(bands[key]),
+            "rank": rank,
+            "snapshot": s.date.isoformat(),
+            "candidates": counts[(s.date, key)],
+        }
+        for rank, key in enumerate(order)
+        for s in snapshots
+        if (s.date, key) in counts
+    ]
+    table_rows: list[tuple[Cell, ...]] = []
+    for key in order:
+        now = counts.get((latest.date, key))
+        then = counts.get((previous.date, key)) if previous else None
+        change = now - then if now is not None and then is not None else None
+        table_rows.append((key[0], key[1], then, now, change))
+    title = "Express Entry pool by CRS score"
+    if previous is None:
+        subtitle = (
+            f"Candidates in the pool on {latest.date.isoformat()}; bands as IRCC publishes them"
+        )
+        total_change = ""
+    else:
+        subtitle = (
+            f"Candidates in the pool on {latest.date.isoformat()}, "
+            f"beside {previous.date.isoformat()}; bands as IRCC publishes them"
+        )
+        total_change = f" ({latest.total - previous.total:+,} since {previous.date.isoformat()})"
+    biggest = max(latest.bands, key=lambda b: -1 if b.is_subtotal else b.candidates)
+    description = (
+        f"Bar chart of candidates in the Express Entry pool by CRS score band on "
+        f"{latest.date.isoformat()}: {latest.total:,} in all{total_change}. "
+        f"The largest band is {_band_label(biggest)} with {biggest.candidates:,}."
+    )
+    source = await _source(db)
+    spec = specs.pool_spec(
+        rows,
+        [s.date.isoformat() for s in snapshots],
+        title=title,
+        subtitle=subtitle,
+        description=description,
+        source=source,
+        width=width,
+    )
+    table = ChartTable(
+        columns=("crs_lo", "crs_hi", "previous", "latest", "change"),
+        headers=(
+            "CRS from",
+            "CRS to",
+            f"Candidates {previous.date.isoformat()}" if previous else "Candidates before",
+            f"Candidates {latest.date.isoformat()}",
+            "Change",
+        ),
+        rows=table_rows,
+    )
+    return Chart(
+        name="pool", title=title, description=description, source=source, spec=spec, table=table
+    )

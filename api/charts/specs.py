@@ -1,0 +1,258 @@
+"""Vega-Lite specs of the charts, built with altair: pure functions from rows to a spec.
+
+No geometry is written here: altair describes the chart, Vega-Lite lays it out, and
+vl-convert draws it (``api.charts.render``). See docs/decisions/0004-charts-vega-lite.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import altair as alt
+
+# Okabe & Ito's palette, told apart with every common colour-vision deficiency; its yellow is
+# left out (too faint on white for a thin line). Past seven lines the hues repeat as lighter
+# tints, and lines also get a dash, so no category is told from another by hue alone.
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+TINTS = ("#7FB8D8", "#EAAE7F", "#7FCEB9", "#E5BCD3", "#F2CF7F", "#AAD9F4", "#7F7F7F")
+SOLID: list[float] = [1, 0]
+DASHED: list[float] = [6, 3]
+
+DEFAULT_WIDTH = 640
+MIN_WIDTH = 320
+MAX_WIDTH = 1600
+# Left axis and its title, and the right padding: what the plot leaves of the total width.
+_GUTTER = 80
+_FONT = "Helvetica, Arial, sans-serif"
+_INK = "#1a1a1a"
+_MUTED = "#4d4d4d"
+
+
+class Style(NamedTuple):
+    """How one category is drawn, the same in every chart whatever else is on it."""
+
+    name: str
+    colour: str
+    dash: list[float]
+
+
+def category_styles(names: Sequence[str]) -> list[Style]:
+    """A style per category, in the order given (most rounds first, so those get full hues)."""
+    cycle = OKABE_ITO + TINTS
+    return [
+        Style(name, cycle[i % len(cycle)], SOLID if i % len(cycle) < len(OKABE_ITO) else DASHED)
+        for i, name in enumerate(names)
+    ]
+
+
+def _plot_width(width: int, gutter: int = _GUTTER) -> int:
+    return max(width - gutter, 200)
+
+
+def _legend(width: int, *, symbol: str) -> alt.Legend:
+    return alt.Legend(
+        orient="bottom",
+        direction="vertical",
+        columns=2 if width >= 560 else 1,
+        labelLimit=width // 2 - 40 if width >= 560 else width - 40,
+        symbolType=symbol,
+        symbolStrokeWidth=2.5,
+        title=None,
+    )
+
+
+def _source_lines(source: str, width: int) -> str | list[str]:
+    """The source on one line, or broken after its first "; " where one line would not fit."""
+    if width >= 560 or "; " not in source:
+        return source
+    head, _, tail = source.partition("; ")
+    return [head + ";", tail]
+
+
+def _figure(
+    body: alt.Chart | alt.LayerChart,
+    *,
+    title: str,
+    subtitle: str,
+    description: str,
+    source: str,
+    width: int,
+) -> dict[str, Any]:
+    # The heading is the chart's own title; the source line is the figure's, at the bottom, so
+    # it stays under the legend however many rows the legend takes.
+    headed = body.properties(title=alt.Title(title, subtitle=subtitle, anchor="start", offset=12))
+    figure = alt.vconcat(headed).properties(
+        title=alt.Title(
+            _source_lines(source, width),
+            orient="bottom",
+            anchor="start",
+            fontSize=12,
+            fontWeight="normal",
+            color=_MUTED,
+            offset=18,
+        ),
+        description=description,
+        padding={"left": 8, "right": 16, "top": 10, "bottom": 10},
+    )
+    spec: dict[str, Any] = (
+        figure.configure(font=_FONT, background="white")
+        .configure_axis(
+            labelFontSize=12,
+            titleFontSize=13,
+            labelColor=_INK,
+            titleColor=_INK,
+            titleFontWeight="normal",
+            gridColor="#e3e3e3",
+        )
+        .configure_legend(labelFontSize=12, labelColor=_INK, rowPadding=4)
+        .configure_title(fontSize=17, subtitleFontSize=13, color=_INK, subtitleColor=_MUTED)
+        .configure_view(stroke=None)
+        .to_dict(validate=False)
+    )
+    return spec
+
+
+def crs_spec(
+    rows: list[dict[str, Any]],
+    styles: Sequence[Style],
+    *,
+    title: str,
+    subtitle: str,
+    description: str,
+    source: str,
+    width: int,
+) -> dict[str, Any]:
+    """Cut-off over time, one line per category. ``rows``: date, category, crs_min (None: gap)."""
+    scale_domain = [s.name for s in styles]
+    colours = [s.colour for s in styles]
+    line = (
+        alt.Chart(alt.InlineData(values=rows))
+        .mark_line(
+            strokeWidth=1.75,
+            strokeJoin="round",
+            point=alt.OverlayMarkDef(filled=True, size=16),
+            interpolate="linear",
+        )
+        .encode(
+            x=alt.X("date:T", title="Round date", axis=alt.Axis(tickCount=8, labelOverlap=True)),
+            y=alt.Y(
+                "crs_min:Q",
+                title="Cut-off CRS score (points)",
+                scale=alt.Scale(zero=False, nice=True),
+            ),
+            color=alt.Color(
+                "category:N",
+                scale=alt.Scale(domain=scale_domain, range=colours),
+                legend=_legend(width, symbol="stroke"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "category:N",
+                scale=alt.Scale(domain=scale_domain, range=[s.dash for s in styles]),
+                legend=_legend(width, symbol="stroke"),
+            ),
+            tooltip=[
+                alt.Tooltip("date:T", title="Date"),
+                alt.Tooltip("number:N", title="Round"),
+                alt.Tooltip("category:N", title="Category"),
+                alt.Tooltip("crs_min:Q", title="Cut-off CRS"),
+            ],
+        )
+        .properties(width=_plot_width(width), height=320)
+    )
+    return _figure(
+        line, title=title, subtitle=subtitle, description=description, source=source, width=width
+    )
+
+
+def invitations_spec(
+    rows: list[dict[str, Any]],
+    styles: Sequence[Style],
+    *,
+    title: str,
+    subtitle: str,
+    description: str,
+    source: str,
+    width: int,
+) -> dict[str, Any]:
+    """Invitations per year, stacked by category. ``rows``: year, category, invitations."""
+    scale_domain = [s.name for s in styles]
+    colours = [s.colour for s in styles]
+    bars = (
+        alt.Chart(alt.InlineData(values=rows))
+        .mark_bar(stroke="white", strokeWidth=0.5)
+        .encode(
+            x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
+            y=alt.Y(
+                "invitations:Q",
+                title="Invitations issued (candidates)",
+                stack="zero",
+                axis=alt.Axis(format=",d", tickCount=6),
+            ),
+            color=alt.Color(
+                "category:N",
+                scale=alt.Scale(domain=scale_domain, range=colours),
+                legend=_legend(width, symbol="square"),
+            ),
+            order=alt.Order("rank:Q", sort="ascending"),
+            tooltip=[
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("category:N", title="Category"),
+                alt.Tooltip("invitations:Q", title="Invitations", format=","),
+                alt.Tooltip("draws:Q", title="Rounds"),
+            ],
+        )
+        .properties(width=_plot_width(width), height=300)
+    )
+    return _figure(
+        bars, title=title, subtitle=subtitle, description=description, source=source, width=width
+    )
+
+
+def pool_spec(
+    rows: list[dict[str, Any]],
+    snapshots: Sequence[str],
+    *,
+    title: str,
+    subtitle: str,
+    description: str,
+    source: str,
+    width: int,
+) -> dict[str, Any]:
+    """Candidates per CRS band, one bar per snapshot. ``rows``: band, rank, snapshot, candidates.
+
+    ``snapshots`` is oldest first; the newest is drawn dark, the one before it light, so the
+    pair reads as "then" and "now" in lightness as well as in hue.
+    """
+    palette = ["#9ecae1", "#08519c"][-len(snapshots) :]
+    bars = (
+        alt.Chart(alt.InlineData(values=rows))
+        .mark_bar()
+        .encode(
+            y=alt.Y(
+                "band:N",
+                title="CRS score band (points)",
+                sort=alt.EncodingSortField("rank", order="ascending"),
+            ),
+            yOffset=alt.YOffset("snapshot:N", sort=list(snapshots)),
+            x=alt.X(
+                "candidates:Q",
+                title="Candidates in the pool",
+                axis=alt.Axis(format=",d", tickCount=5),
+            ),
+            color=alt.Color(
+                "snapshot:N",
+                scale=alt.Scale(domain=list(snapshots), range=palette),
+                legend=alt.Legend(orient="bottom", direction="horizontal", title="Pool as of"),
+            ),
+            tooltip=[
+                alt.Tooltip("snapshot:N", title="Pool as of"),
+                alt.Tooltip("band:N", title="CRS band"),
+                alt.Tooltip("candidates:Q", title="Candidates", format=","),
+            ],
+        )
+        .properties(width=_plot_width(width, gutter=120), height=alt.Step(9))
+    )
+    return _figure(
+        bars, title=title, subtitle=subtitle, description=description, source=source, width=width
+    )

@@ -1,0 +1,213 @@
+"""/v1/charts: each chart as SVG, PNG, its Vega-Lite spec and the CSV of what it draws."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Annotated
+
+from litestar import Controller, Response, get
+from litestar.params import QueryParameter
+
+from api.charts import Chart, crs_chart, invitations_chart, pool_chart, render
+from api.charts.specs import DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH
+from api.rest.draws import CategoryParam, FromParam, ToParam
+from api.rest.params import Database
+
+SVG = "image/svg+xml"
+PNG = "image/png"
+VEGA_LITE = "application/json"
+CSV = "text/csv"
+
+WidthParam = Annotated[
+    int,
+    QueryParameter(
+        name="width",
+        ge=MIN_WIDTH,
+        le=MAX_WIDTH,
+        description="Width of the whole image in CSS pixels (PNG: twice as many device pixels)",
+    ),
+]
+
+_Render = Callable[[Chart], Awaitable[bytes]]
+
+
+async def _svg(chart: Chart) -> bytes:
+    return await render.svg(chart)
+
+
+async def _png(chart: Chart) -> bytes:
+    return await render.png(chart)
+
+
+async def _vega_lite(chart: Chart) -> bytes:
+    return render.vega_lite_json(chart)
+
+
+async def _csv(chart: Chart) -> bytes:
+    return render.table_csv(chart)
+
+
+_FORMATS: dict[str, tuple[str, _Render]] = {
+    "svg": (SVG, _svg),
+    "png": (PNG, _png),
+    "vl.json": (VEGA_LITE, _vega_lite),
+    "csv": (CSV, _csv),
+}
+
+
+async def _answer(chart: Chart, suffix: str) -> Response[bytes]:
+    media_type, draw = _FORMATS[suffix]
+    return Response(
+        await draw(chart),
+        media_type=media_type,
+        headers={"Content-Disposition": f'inline; filename="eedraws-{chart.name}.{suffix}"'},
+    )
+
+
+_CRS = (
+    "The cut-off CRS score of every round over time, one line per category. `category` "
+    "(repeatable), `from` and `to` choose the rounds, as on `/v1/draws`."
+)
+_INVITATIONS = "Invitations issued per calendar year, stacked by category (`category`, repeatable)."
+_POOL = "The newest pool snapshot by CRS band, beside the snapshot before it."
+
+
+class ChartsController(Controller):
+    path = "/v1/charts"
+    tags = ("charts",)
+
+    async def _crs(
+        self,
+        db: Database,
+        suffix: str,
+        category: list[str] | None,
+        date_from: date | None,
+        date_to: date | None,
+        width: int,
+    ) -> Response[bytes]:
+        chart = await crs_chart(
+            db, tuple(dict.fromkeys(category or ())), date_from, date_to, width=width
+        )
+        return await _answer(chart, suffix)
+
+    @get("/crs.svg", media_type=SVG, summary="Cut-off CRS over time, SVG", description=_CRS)
+    async def crs_svg(
+        self,
+        db: Database,
+        category: CategoryParam = None,
+        date_from: FromParam = None,
+        date_to: ToParam = None,
+        width: WidthParam = DEFAULT_WIDTH,
+    ) -> Response[bytes]:
+        return await self._crs(db, "svg", category, date_from, date_to, width)
+
+    @get("/crs.png", media_type=PNG, summary="Cut-off CRS over time, PNG", description=_CRS)
+    async def crs_png(
+        self,
+        db: Database,
+        category: CategoryParam = None,
+        date_from: FromParam = None,
+        date_to: ToParam = None,
+        width: WidthParam = DEFAULT_WIDTH,
+    ) -> Response[bytes]:
+        return await self._crs(db, "png", category, date_from, date_to, width)
+
+    @get(
+        "/crs.vl.json",
+        media_type=VEGA_LITE,
+        summary="Cut-off CRS over time, Vega-Lite spec",
+        description=_CRS,
+    )
+    async def crs_vega_lite(
+        self,
+        db: Database,
+        category: CategoryParam = None,
+        date_from: FromParam = None,
+        date_to: ToParam = None,
+        width: WidthParam = DEFAULT_WIDTH,
+    ) -> Response[bytes]:
+        return await self._crs(db, "vl.json", category, date_from, date_to, width)
+
+    @get("/crs.csv", media_type=CSV, summary="Cut-off CRS over time, its data", description=_CRS)
+    async def crs_csv(
+        self,
+        db: Database,
+        category: CategoryParam = None,
+        date_from: FromParam = None,
+        date_to: ToParam = None,
+    ) -> Response[bytes]:
+        return await self._crs(db, "csv", category, date_from, date_to, DEFAULT_WIDTH)
+
+    async def _invitations(
+        self, db: Database, suffix: str, category: list[str] | None, width: int
+    ) -> Response[bytes]:
+        chart = await invitations_chart(db, tuple(dict.fromkeys(category or ())), width=width)
+        return await _answer(chart, suffix)
+
+    @get(
+        "/invitations.svg",
+        media_type=SVG,
+        summary="Invitations per year by category, SVG",
+        description=_INVITATIONS,
+    )
+    async def invitations_svg(
+        self, db: Database, category: CategoryParam = None, width: WidthParam = DEFAULT_WIDTH
+    ) -> Response[bytes]:
+        return await self._invitations(db, "svg", category, width)
+
+    @get(
+        "/invitations.png",
+        media_type=PNG,
+        summary="Invitations per year by category, PNG",
+        description=_INVITATIONS,
+    )
+    async def invitations_png(
+        self, db: Database, category: CategoryParam = None, width: WidthParam = DEFAULT_WIDTH
+    ) -> Response[bytes]:
+        return await self._invitations(db, "png", category, width)
+
+    @get(
+        "/invitations.vl.json",
+        media_type=VEGA_LITE,
+        summary="Invitations per year by category, Vega-Lite spec",
+        description=_INVITATIONS,
+    )
+    async def invitations_vega_lite(
+        self, db: Database, category: CategoryParam = None, width: WidthParam = DEFAULT_WIDTH
+    ) -> Response[bytes]:
+        return await self._invitations(db, "vl.json", category, width)
+
+    @get(
+        "/invitations.csv",
+        media_type=CSV,
+        summary="Invitations per year by category, its data",
+        description=_INVITATIONS,
+    )
+    async def invitations_csv(
+        self, db: Database, category: CategoryParam = None
+    ) -> Response[bytes]:
+        return await self._invitations(db, "csv", category, DEFAULT_WIDTH)
+
+    @get("/pool.svg", media_type=SVG, summary="Pool by CRS band, SVG", description=_POOL)
+    async def pool_svg(self, db: Database, width: WidthParam = DEFAULT_WIDTH) -> Response[bytes]:
+        return await _answer(await pool_chart(db, width=width), "svg")
+
+    @get("/pool.png", media_type=PNG, summary="Pool by CRS band, PNG", description=_POOL)
+    async def pool_png(self, db: Database, width: WidthParam = DEFAULT_WIDTH) -> Response[bytes]:
+        return await _answer(await pool_chart(db, width=width), "png")
+
+    @get(
+        "/pool.vl.json",
+        media_type=VEGA_LITE,
+        summary="Pool by CRS band, Vega-Lite spec",
+        description=_POOL,
+    )
+    async def pool_vega_lite(
+        self, db: Database, width: WidthParam = DEFAULT_WIDTH
+    ) -> Response[bytes]:
+        return await _answer(await pool_chart(db, width=width), "vl.json")
+
+    @get("/pool.csv", media_type=CSV, summary="Pool by CRS band, its data", description=_POOL)
+    async def pool_csv(self, db: Database) -> Response[bytes]:
+        return await _answer(await pool_chart(db), "csv")
