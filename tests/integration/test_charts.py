@@ -92,7 +92,7 @@ async def test_crs_chart_filters_like_draws(client: Client) -> None:
     assert [r["number"] for r in table] == [d["number"] for d in draws]
     spec = (await client.get(f"/v1/charts/crs.vl.json?{query}")).json()
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
-    drawn = spec["data"]["values"]
+    drawn = spec["datasets"][spec["data"]["name"]]
     assert sorted(p["number"] for p in drawn if p.get("crs_min") is not None) == sorted(
         d["number"] for d in draws
     )
