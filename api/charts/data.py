@@ -10,8 +10,9 @@ from api import reads
 from api.charts import specs
 from api.charts.model import Cell, Chart, ChartTable
 from api.errors import InvalidParameter, NotFound
+from api.filters import DrawFilter, DrawQuery, echo
 from api.models import Category, PoolBand, PoolSnapshot
-from api.reads import Db, DrawFilter
+from api.reads import Db
 
 # Between years and band bounds in labels: an en dash, as in print.
 EN_DASH = "\u2013"
@@ -51,7 +52,7 @@ def _known(categories: Sequence[Category], wanted: Sequence[str]) -> None:
     unknown = sorted(set(wanted) - {c.slug for c in categories})
     if unknown:
         raise InvalidParameter(
-            f"unknown category {', '.join(map(repr, unknown))}; the slugs are at /v1/categories"
+            f"unknown category {', '.join(map(echo, unknown))}; the slugs are at /v1/categories"
         )
 
 
@@ -84,9 +85,8 @@ async def crs_chart(
 ) -> Chart:
     """The cut-off CRS of every round over time, one line per category."""
     check_width(width)
-    draws = await reads.all_draws(
-        db, DrawFilter(categories=tuple(categories), date_from=date_from, date_to=date_to), "date"
-    )
+    f = DrawFilter(categories=tuple(categories), date_from=date_from, date_to=date_to)
+    draws = (await reads.list_draws(db, DrawQuery(filter=f, sort="date", limit=None))).draws
     styles = await category_styles(db)
     if not draws:
         raise NotFound("no round matches these filters, so there is nothing to draw")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Response, get
@@ -11,7 +10,7 @@ from litestar.params import QueryParameter
 
 from api.charts import Chart, crs_chart, invitations_chart, pool_chart, render
 from api.charts.specs import DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH
-from api.rest.draws import CategoryParam, FromParam, ToParam
+from api.filters import DrawFilter
 from api.rest.params import Database
 
 SVG = "image/svg+xml"
@@ -28,6 +27,40 @@ WidthParam = Annotated[
         description="Width of the whole image in CSS pixels (PNG: twice as many device pixels)",
     ),
 ]
+
+CategoryParam = Annotated[
+    list[str] | None,
+    QueryParameter(name="category", description="Category slug (repeatable); see /v1/categories"),
+]
+FromParam = Annotated[
+    str | None,
+    QueryParameter(
+        name="from",
+        description="Rounds on or after this date (YYYY-MM-DD)",
+        schema_extra={"format": "date"},
+    ),
+]
+ToParam = Annotated[
+    str | None,
+    QueryParameter(
+        name="to",
+        description="Rounds on or before this date (YYYY-MM-DD)",
+        schema_extra={"format": "date"},
+    ),
+]
+
+
+def _draw_filter(
+    category: list[str] | None, date_from: str | None, date_to: str | None
+) -> DrawFilter:
+    """The draw filter's own parsing, so a bad value gets the same 400 as on /v1/draws."""
+    raw = {
+        "category": category or [],
+        "from": [date_from] if date_from else [],
+        "to": [date_to] if date_to else [],
+    }
+    return DrawFilter.parse(raw)
+
 
 _Render = Callable[[Chart], Awaitable[bytes]]
 
@@ -82,13 +115,12 @@ class ChartsController(Controller):
         db: Database,
         suffix: str,
         category: list[str] | None,
-        date_from: date | None,
-        date_to: date | None,
+        date_from: str | None,
+        date_to: str | None,
         width: int,
     ) -> Response[bytes]:
-        chart = await crs_chart(
-            db, tuple(dict.fromkeys(category or ())), date_from, date_to, width=width
-        )
+        f = _draw_filter(category, date_from, date_to)
+        chart = await crs_chart(db, f.categories, f.date_from, f.date_to, width=width)
         return await _answer(chart, suffix)
 
     @get("/crs.svg", media_type=SVG, summary="Cut-off CRS over time, SVG", description=_CRS)
@@ -142,7 +174,9 @@ class ChartsController(Controller):
     async def _invitations(
         self, db: Database, suffix: str, category: list[str] | None, width: int
     ) -> Response[bytes]:
-        chart = await invitations_chart(db, tuple(dict.fromkeys(category or ())), width=width)
+        chart = await invitations_chart(
+            db, _draw_filter(category, None, None).categories, width=width
+        )
         return await _answer(chart, suffix)
 
     @get(
