@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
+import asyncpg
 import msgspec
 from litestar import Litestar, Request, get
 from litestar.config.cors import CORSConfig
@@ -82,18 +83,34 @@ def root() -> Redirect:
     return Redirect("/docs")
 
 
+async def _writer_pool(settings: Settings) -> asyncpg.Pool | None:
+    """The owner's pool for the periodic refresh: no serving time limits (an ingest is long)."""
+    if settings.refresh_interval <= 0:
+        return None
+    unlimited = db.Timeouts(statement=0, idle_in_transaction=0, acquire=0)
+    return await db.create_pool(settings.database_url, min_size=0, max_size=1, timeouts=unlimited)
+
+
 def create_app(settings: Settings) -> Litestar:
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        pool = await db.create_pool(settings.database_url)
-        app.state.pool = pool
+        timeouts = db.Timeouts(
+            statement=settings.statement_timeout,
+            idle_in_transaction=settings.idle_in_transaction_timeout,
+            acquire=settings.pool_timeout,
+        )
+        # Requests read as the serving role (read-only); only the refresh writes, as the owner.
+        pool = await db.create_pool(settings.serving_database_url, timeouts=timeouts)
+        # What handlers and resolvers read through: PostgreSQL failures become 503s there.
+        app.state.pool = db.ServingDb(pool, timeouts)
+        writer = await _writer_pool(settings)
         # Redis is a cache: every reader must cope with it being absent or down.
         client = cache.redis_client(settings.redis_url)
         app.state.redis = response_cache.shared.client = client
         try:
             async with (
                 response_cache.version.kept_current(pool, client),
-                refresh.refresher(settings, pool, client),
+                refresh.refresher(settings, writer or pool, client),
             ):
                 yield
         finally:
@@ -103,12 +120,14 @@ def create_app(settings: Settings) -> Litestar:
             except TimeoutError:
                 log.warning("connections still busy after %ss; closing them", SHUTDOWN_GRACE)
                 pool.terminate()
+            if writer is not None:
+                await writer.close()
             if client is not None:
                 await client.aclose()
 
     def provide_db(request: Request[Any, Any, Any]) -> Db:
-        pool: Db = request.app.state.pool
-        return pool
+        serving: Db = request.app.state.pool
+        return serving
 
     app = Litestar(
         route_handlers=[

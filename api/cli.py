@@ -102,6 +102,11 @@ def _serve(args: argparse.Namespace) -> int:
     # servers_for, which stops the embedded PostgreSQL and Redis, instead of killing us.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     with servers_for(settings) as resolved:
+        if not resolved.database_read_url:
+            log.warning(
+                "DATABASE_READ_URL is not set: requests are served as the owner role, which can "
+                "write; see deploy/README.md (Database roles)"
+            )
         asyncio.run(_migrate_and_load(resolved, load=True))
         os.environ.update(child_environment(resolved))
         if args.source:

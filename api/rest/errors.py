@@ -17,7 +17,8 @@ from litestar.plugins.problem_details import (
     ProblemDetailsPlugin,
 )
 
-from api.errors import ApiError
+from api.db import unavailable_from
+from api.errors import ApiError, ServiceUnavailable
 
 log = logging.getLogger("eedraws.rest")
 
@@ -26,18 +27,27 @@ ERROR_DOCS = "https://github.com/eedraws/eedraws/blob/main/docs/errors.md"
 
 
 def _problem(
-    status: int, code: str, title: str, detail: str, **extra: Any
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> ProblemDetailsException:
     return ProblemDetailsException(
         status_code=status,
         type_=f"{ERROR_DOCS}#{code}",
         title=title,
         detail=detail,
+        headers=headers,
         extra={"code": code, **extra},
     )
 
 
 def _from_api_error(exc: ApiError) -> ProblemDetailsException:
+    if isinstance(exc, ServiceUnavailable):
+        retry = {"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"}
+        return _problem(503, exc.code, "Service unavailable", exc.detail, headers=retry)
     title = "Not found" if exc.status == 404 else "Invalid request"
     return _problem(exc.status, exc.code, title, exc.detail)
 
@@ -69,6 +79,10 @@ def _from_http(exc: HTTPException) -> ProblemDetailsException:
 
 
 def _from_unexpected(exc: Exception) -> ProblemDetailsException:
+    # A database failure that reached here without passing api.db.ServingDb (the one mapping).
+    unavailable = unavailable_from(exc)
+    if unavailable is not None:
+        return _from_api_error(unavailable)
     log.exception("unhandled error", exc_info=exc)
     return _problem(500, "internal_error", "Internal error", "the server failed; it was logged")
 
