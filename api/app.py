@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import asyncpg
-import msgspec
 from litestar import Litestar, Request, get
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
@@ -25,11 +24,13 @@ from api.rest.categories import CategoriesController
 from api.rest.charts import ChartsController
 from api.rest.docs import SwaggerUIPage, docs_assets_router
 from api.rest.draws import DrawsController
+from api.rest.error_pages import ErrorPagesController
 from api.rest.errors import problem_details_plugin
 from api.rest.exports import ExportsController
+from api.rest.openapi import CompletedJson, openapi_json, operation_id
 from api.rest.params import check_query_params, query_defaults
 from api.rest.pool import PoolController
-from api.rest.stats import StatsController
+from api.rest.stats import StatsController, StatusController
 from api.settings import Settings
 
 API_VERSION = "1.0.0"
@@ -57,25 +58,12 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="pool", description="CRS distribution of the pool"),
             Tag(name="stats", description="Aggregates for trends"),
             Tag(name="charts", description="Charts as SVG, PNG, Vega-Lite spec and CSV"),
+            Tag(name="status", description="Freshness of the data"),
         ],
+        operation_id_creator=operation_id,
         path="/docs",
-        render_plugins=[SwaggerUIPage()],
+        render_plugins=[SwaggerUIPage(), CompletedJson()],
     )
-
-
-def openapi_document(app: Litestar) -> bytes:
-    """The OpenAPI document, keys sorted so the committed copy diffs cleanly."""
-    schema = app.openapi_schema.to_schema()
-    return msgspec.json.format(msgspec.json.encode(schema, order="sorted"), indent=2) + b"\n"
-
-
-@get("/openapi.json", include_in_schema=False, media_type="application/json", sync_to_thread=False)
-def openapi_json(request: Request[Any, Any, Any]) -> bytes:
-    state = request.app.state
-    if "openapi_bytes" not in state:
-        state.openapi_bytes = openapi_document(request.app)
-    document: bytes = state.openapi_bytes
-    return document
 
 
 @get("/", include_in_schema=False, sync_to_thread=False)
@@ -89,6 +77,9 @@ async def _writer_pool(settings: Settings) -> asyncpg.Pool | None:
         return None
     unlimited = db.Timeouts(statement=0, idle_in_transaction=0, acquire=0)
     return await db.create_pool(settings.database_url, min_size=0, max_size=1, timeouts=unlimited)
+
+
+__all__ = ["app_from_env", "create_app", "openapi_config"]
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -135,10 +126,12 @@ def create_app(settings: Settings) -> Litestar:
             CategoriesController,
             PoolController,
             StatsController,
+            StatusController,
             ExportsController,
             ChartsController,
             graphql_router(),
             openapi_json,
+            ErrorPagesController,
             root,
             docs_assets_router(),
         ],

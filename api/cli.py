@@ -203,7 +203,8 @@ def format_report(report: IngestReport) -> str:
 
 
 def _export_openapi(args: argparse.Namespace) -> int:
-    from api.app import create_app, openapi_document
+    from api.app import create_app
+    from api.rest.openapi import openapi_document
 
     document = openapi_document(create_app(Settings()))
     args.output.parent.mkdir(parents=True, exist_ok=True)

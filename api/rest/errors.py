@@ -1,10 +1,17 @@
-"""The one place exceptions become RFC 9457 ``application/problem+json`` responses."""
+"""The one place exceptions become RFC 9457 ``application/problem+json`` responses.
+
+``CODES`` is the table of stable error codes: the Problem schema's ``code`` enum in the OpenAPI
+document, the ``/errors/{code}`` pages a problem's ``type`` points at, and docs/errors.md (a test
+keeps them equal) all come from it.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 from litestar.exceptions import (
     HTTPException,
     InternalServerException,
@@ -22,24 +29,130 @@ from api.errors import ApiError, ServiceUnavailable
 
 log = logging.getLogger("eedraws.rest")
 
-# Stable error codes, documented in docs/errors.md; ``type`` points at that table.
-ERROR_DOCS = "https://github.com/eedraws/eedraws/blob/main/docs/errors.md"
+ERROR_PAGES = "/errors"
 
 
-def _problem(
+class ErrorCode(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    status: int
+    title: str
+    when: str
+
+
+CODES: dict[str, ErrorCode] = {
+    c.code: c
+    for c in [
+        ErrorCode(
+            code="invalid_parameter",
+            status=400,
+            title="Invalid request",
+            when="A query or path parameter is unknown, malformed (`from=2024-13-01`), out of "
+            "range (`limit=900`), given twice where it is not repeatable, or names something "
+            "that does not exist (a category slug); a cursor was not issued by this API or "
+            "belongs to another sort. `detail` says which parameter and why; `errors` lists "
+            "each one.",
+        ),
+        ErrorCode(
+            code="bad_request",
+            status=400,
+            title="Bad request",
+            when="Any other request the server cannot read.",
+        ),
+        ErrorCode(
+            code="not_found",
+            status=404,
+            title="Not found",
+            when="No round with that number, no category with that slug, no pool snapshot on "
+            "that date, or nothing at that path.",
+        ),
+        ErrorCode(
+            code="method_not_allowed",
+            status=405,
+            title="Method not allowed",
+            when="The path exists but not for this method (`DELETE /v1/draws`): the API is "
+            "read-only. The `Allow` header lists the methods that work.",
+        ),
+        ErrorCode(
+            code="not_acceptable",
+            status=406,
+            title="Not acceptable",
+            when="The `Accept` header admits none of the types this endpoint can produce.",
+        ),
+        ErrorCode(
+            code="request_too_large",
+            status=413,
+            title="Request too large",
+            when="A request body over the limit (only `POST /graphql` takes a body).",
+        ),
+        ErrorCode(
+            code="uri_too_long",
+            status=414,
+            title="URI too long",
+            when="The request line (path and query string) is longer than the server reads.",
+        ),
+        ErrorCode(
+            code="rate_limited",
+            status=429,
+            title="Too many requests",
+            when="This client sent more requests than its share; `Retry-After` says when to "
+            "come back and the `RateLimit` headers show the budget.",
+        ),
+        ErrorCode(
+            code="headers_too_large",
+            status=431,
+            title="Request headers too large",
+            when="The request's headers (or one of them) are larger than the server reads.",
+        ),
+        ErrorCode(
+            code="internal_error",
+            status=500,
+            title="Internal error",
+            when="A bug: the details are logged, never sent. Please report it.",
+        ),
+        ErrorCode(
+            code="service_unavailable",
+            status=503,
+            title="Service unavailable",
+            when="The database is unreachable or a query ran out of time; retry after "
+            "`Retry-After` seconds. Answers the cache holds are still served.",
+        ),
+    ]
+}
+
+
+def problem_type(code: str) -> str:
+    """A problem's ``type``: the page explaining its code, or ``about:blank`` for an unknown one."""
+    return f"{ERROR_PAGES}/{code}" if code in CODES else "about:blank"
+
+
+def problem_body(status: int, code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """The problem document itself, for the few places that answer outside Litestar's router."""
+    known = CODES.get(code)
+    return {
+        "type": problem_type(code),
+        "title": known.title if known else code.replace("_", " ").capitalize(),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+
+
+def problem(
     status: int,
     code: str,
-    title: str,
     detail: str,
-    headers: dict[str, str] | None = None,
+    *,
+    headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> ProblemDetailsException:
+    body = problem_body(status, code, detail, **extra)
     return ProblemDetailsException(
         status_code=status,
-        type_=f"{ERROR_DOCS}#{code}",
-        title=title,
+        type_=body.pop("type"),
+        title=body.pop("title"),
         detail=detail,
-        headers=headers,
+        headers=dict(headers) if headers else None,
         extra={"code": code, **extra},
     )
 
@@ -47,9 +160,8 @@ def _problem(
 def _from_api_error(exc: ApiError) -> ProblemDetailsException:
     if isinstance(exc, ServiceUnavailable):
         retry = {"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"}
-        return _problem(503, exc.code, "Service unavailable", exc.detail, headers=retry)
-    title = "Not found" if exc.status == 404 else "Invalid request"
-    return _problem(exc.status, exc.code, title, exc.detail)
+        return problem(503, exc.code, exc.detail, headers=retry)
+    return problem(exc.status, exc.code, exc.detail)
 
 
 def _from_validation(exc: ValidationException) -> ProblemDetailsException:
@@ -61,21 +173,21 @@ def _from_validation(exc: ValidationException) -> ProblemDetailsException:
             message = str(err.get("message", "is invalid"))
             parts.append(f"{key}: {message}" if key else message)
     detail = "; ".join(parts) or str(exc.detail)
-    return _problem(400, "invalid_parameter", "Invalid request", detail, errors=errors)
+    return problem(400, "invalid_parameter", detail, errors=errors)
+
+
+# The generic code of a status: later entries win, so 400 is bad_request, not invalid_parameter.
+STATUS_CODES = {c.status: c.code for c in CODES.values()}
 
 
 def _from_http(exc: HTTPException) -> ProblemDetailsException:
+    headers = exc.headers
     if isinstance(exc, NotFoundException):
-        return _problem(404, "not_found", "Not found", "no resource at this path; see /docs")
-    if isinstance(exc, InternalServerException) or exc.status_code >= 500:
-        return _problem(exc.status_code, "internal_error", "Internal error", "the server failed")
-    code = {
-        405: "method_not_allowed",
-        406: "not_acceptable",
-        413: "request_too_large",
-        429: "rate_limited",
-    }.get(exc.status_code, "bad_request")
-    return _problem(exc.status_code, code, code.replace("_", " ").capitalize(), str(exc.detail))
+        return problem(404, "not_found", "no resource at this path; see /docs", headers=headers)
+    if isinstance(exc, InternalServerException) or exc.status_code == 500:
+        return problem(500, "internal_error", "the server failed", headers=headers)
+    code = STATUS_CODES.get(exc.status_code, "bad_request")
+    return problem(exc.status_code, code, str(exc.detail), headers=headers)
 
 
 def _from_unexpected(exc: Exception) -> ProblemDetailsException:
@@ -84,7 +196,7 @@ def _from_unexpected(exc: Exception) -> ProblemDetailsException:
     if unavailable is not None:
         return _from_api_error(unavailable)
     log.exception("unhandled error", exc_info=exc)
-    return _problem(500, "internal_error", "Internal error", "the server failed; it was logged")
+    return problem(500, "internal_error", "the server failed; it was logged")
 
 
 def problem_details_plugin() -> ProblemDetailsPlugin:

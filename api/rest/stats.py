@@ -29,10 +29,14 @@ class StatsController(Controller):
     ) -> list[YearlyStat]:
         return await reads.yearly_stats(db, by_category=group_by == "category")
 
+
+class StatusController(Controller):
+    path = "/v1/status"
+    tags = ("status",)
+
     @get(
-        "/status",
+        "/",
         summary="Freshness: last ingest, newest round, data_version",
-        tags=["status"],
         # Every ingest run shows here, also one that changed no data: never cached.
         cache_control=CacheControlHeader(no_store=True),
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api.app import create_app, openapi_document
+from api.app import create_app
+from api.rest.openapi import openapi_document
 from api.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -141,7 +141,7 @@ async def test_bad_requests_get_a_problem_json_4xx_with_a_clear_detail(
     problem = answer.json()
     assert problem["status"] == status
     assert detail in problem["detail"]
-    assert problem["type"].endswith("#" + problem["code"])
+    assert problem["type"] == "/errors/" + problem["code"]
 
 
 async def test_a_cursor_from_one_sort_is_refused_for_another(api: Client) -> None:
