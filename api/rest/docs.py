@@ -2,7 +2,7 @@
 
 The page is static HTML: the UI's files and our start-up script are same-origin files under
 ``/docs/assets``, and the spec is fetched from ``/openapi.json``. See
-docs/decisions/0004-docs-ui-swagger-ui-5.md.
+docs/decisions/0005-docs-ui-swagger-ui-5.md.
 """
 
 from __future__ import annotations
