@@ -41,20 +41,35 @@ def camel(snake: str) -> str:
     return head.lower() + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
+def _resource(path: list[str | PathParameterDefinition]) -> str:
+    """The resource a path is under, singular: ``/v1/categories/{slug}`` is ``category``."""
+    names = [c for c in path if isinstance(c, str) and c and c != "v1"]
+    resource = names[0].split(".")[0] if names else ""
+    if resource.endswith("ies"):
+        return resource[:-3] + "y"
+    return resource.removesuffix("s")
+
+
 def operation_id(
     handler: HTTPRouteHandler, method: Method, path: list[str | PathParameterDefinition]
 ) -> str:
     """camelCase of the handler's name, with ``get`` in front when it does not start with a verb.
 
     ``list_draws`` is ``listDraws``, ``latest_draw`` is ``getLatestDraw``, ``status`` is
-    ``getStatus``. A handler serving several methods gets the method in front instead.
+    ``getStatus``; a name that does not say its resource gets it (``crs_svg`` under
+    ``/v1/charts`` is ``getChartCrsSvg``), so ids stay unique across resources. A handler serving
+    several methods gets the method in front instead.
     """
     name = handler.handler_name
     if len(handler.http_methods) > 1:
         return camel(f"{method}_{name}")
-    if not name.startswith(tuple(f"{verb}_" for verb in VERBS)):
-        name = f"get_{name}"
-    return camel(name)
+    verb, _, rest = name.partition("_")
+    if verb not in VERBS or not rest:
+        verb, rest = "get", name
+    resource = _resource(path)
+    if resource and resource.removesuffix("y") not in rest:
+        rest = f"{resource}_{rest}"
+    return camel(f"{verb}_{rest}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -309,7 +324,6 @@ def _complete_parameters(
         schema = _without_null(parameter["schema"])
         if (kwarg := kwargs.get(parameter["name"])) is not None:
             schema = _constrained(schema, kwarg)
-        schema.pop("description", None)
         parameter["schema"] = enums.named(schema, parameter["name"], tag)
 
 
@@ -358,7 +372,7 @@ def _complete_responses(
             content = success.get("content", {})
             download = any(not t.endswith("json") for t in content)
             for media_type, body in content.items():
-                if not media_type.startswith("text/") and not media_type.endswith("json"):
+                if not media_type.startswith("text/") and not media_type.endswith(("json", "xml")):
                     body["schema"] = {"type": "string", "format": "binary"}
             _success_headers(success, cached, _pages(success, schemas), download)
     statuses = ["400", "406", "414", "429", "431", "503"]
