@@ -49,6 +49,7 @@ format: install
 
 openapi: install
 	$(BIN)/eedraws export-openapi
+	$(BIN)/python -c 'from pathlib import Path; from api.columns import write_docs; write_docs(Path("docs/exports.md"))'
 
 schema: install
 	$(BIN)/eedraws export-schema

@@ -23,14 +23,14 @@ from api.reads import Db
 from api.rest.categories import CategoriesController
 from api.rest.charts import ChartsController
 from api.rest.docs import SwaggerUIPage, docs_assets_router
-from api.rest.draws import DrawsController
+from api.rest.draws import DRAW_LIST_ROUTES, DrawsController
 from api.rest.error_pages import ErrorPagesController
 from api.rest.errors import problem_details_plugin
-from api.rest.exports import ExportsController
+from api.rest.formats import unknown_format_route
 from api.rest.openapi import CompletedJson, openapi_json, operation_id
 from api.rest.params import check_query_params, query_defaults
-from api.rest.pool import PoolController
-from api.rest.stats import StatsController, StatusController
+from api.rest.pool import POOL_ROUTES, PoolController
+from api.rest.stats import YEARLY_ROUTES, StatusController
 from api.settings import Settings
 
 API_VERSION = "1.0.0"
@@ -125,10 +125,13 @@ def create_app(settings: Settings) -> Litestar:
             DrawsController,
             CategoriesController,
             PoolController,
-            StatsController,
             StatusController,
-            ExportsController,
             ChartsController,
+            *DRAW_LIST_ROUTES,
+            *POOL_ROUTES,
+            *YEARLY_ROUTES,
+            unknown_format_route("/v1", ["draws", "pool"]),
+            unknown_format_route("/v1/stats", ["yearly"]),
             graphql_router(),
             openapi_json,
             ErrorPagesController,

@@ -373,7 +373,11 @@ class ResponseCache:
         if defaults:
             pairs = [(k, v) for k, v in pairs if defaults.get(k) != v]
         accept = _header(scope, b"accept")
-        accept_class = "html" if b"text/html" in accept else "any"
+        # One resource answers JSON, CSV or XLSX by Accept (api/rest/formats.py): an Accept
+        # other than a browser's is part of the key, so a CSV is never served for JSON.
+        accept_class = (
+            "html" if b"text/html" in accept else accept.decode("latin-1").replace(" ", "")[:256]
+        )
         parts = [
             self.version.store_id,
             str(self.version.version),

@@ -8,6 +8,7 @@ class ApiError(Exception):
 
     status = 400
     code = "bad_request"
+    title = "Bad request"
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -17,11 +18,21 @@ class ApiError(Exception):
 class InvalidParameter(ApiError):
     status = 400
     code = "invalid_parameter"
+    title = "Invalid request"
 
 
 class NotFound(ApiError):
     status = 404
     code = "not_found"
+    title = "Not found"
+
+
+class NotAcceptable(ApiError):
+    """No representation the client accepts: an unknown format suffix or ``Accept``."""
+
+    status = 406
+    code = "not_acceptable"
+    title = "Not acceptable"
 
 
 class ServiceUnavailable(ApiError):
@@ -32,6 +43,7 @@ class ServiceUnavailable(ApiError):
 
     status = 503
     code = "service_unavailable"
+    title = "Service unavailable"
 
     def __init__(self, detail: str, *, retry_after: int = 5) -> None:
         super().__init__(detail)

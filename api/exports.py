@@ -1,7 +1,8 @@
-"""Spreadsheet encodings of the read layer's answers: CSV (RFC 4180, UTF-8) and XLSX.
+"""Spreadsheet renderers: rows of a ``columns.Table`` as CSV (RFC 4180, UTF-8) or XLSX.
 
-Pure functions from ``api.models`` structs to bytes; the HTTP side is ``api.rest.exports``.
-Choices (no BOM, the formula guard, typed XLSX cells) are explained in docs/exports.md.
+Pure functions from model structs to bytes, driven by the column table; the HTTP side (which
+format, file names) is ``api.rest.formats``. Choices (BOM on request, the formula guard, typed
+XLSX cells, the About sheet) are explained in docs/exports.md.
 """
 
 from __future__ import annotations
@@ -9,173 +10,167 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import msgspec
 import xlsxwriter
 
-from api.models import Draw, PoolSnapshotSummary, YearlyStat
+from api.columns import Column, Table
 
-DRAW_COLUMNS: tuple[str, ...] = (
-    "number",
-    "date",
-    "category_slug",
-    "category_name",
-    "category_version",
-    "name",
-    "invitations",
-    "crs_min",
-    "programs",
-    "run_at",
-    "tie_break_at",
-    "pool_snapshot_date",
-    "flags",
-)
+LICENCE = "Open Government Licence – Canada"  # noqa: RUF001 (its official spelling)
+LICENCE_URL = "https://open.canada.ca/en/open-government-licence-canada"
+PUBLISHER = "Immigration, Refugees and Citizenship Canada (IRCC)"
+FLAG_SEPARATOR = ";"
+BOM = "\ufeff".encode()
 # Characters a spreadsheet may read as the start of a formula (OWASP "CSV injection").
 _FORMULA_LEADS = frozenset("=+-@\t\r")
-FLAG_SEPARATOR = ";"
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+class About(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a file's numbers come from: the XLSX "About" sheet and document properties."""
+
+    source: str
+    loaded_from: str | None
+    data_version: int
+    data_as_of: dt.date | None
+    data_changed_at: dt.datetime
+    query: str
 
 
 def spreadsheet_text(value: str) -> str:
     """``value``, with a leading apostrophe if a spreadsheet would run it as a formula.
 
-    Only for text columns: numbers are written by us as digits and never start with these.
+    A value that reads as a number (``-5``, ``+1.5``) is left alone: it is a number, not a
+    formula, and must stay one.
     """
-    return "'" + value if value[:1] in _FORMULA_LEADS else value
+    if value[:1] in _FORMULA_LEADS and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
-def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+# --- CSV -----------------------------------------------------------------------------------
+
+
+def _csv_cell(column: Column, value: Any) -> object:
+    if value is None:
+        return ""
+    if column.type == "list":
+        return spreadsheet_text(FLAG_SEPARATOR.join(value))
+    if column.type == "text":
+        return spreadsheet_text(value)
+    if column.type in ("date", "datetime"):
+        # msgspec spells dates and timestamps exactly as the JSON API does (UTC as "Z").
+        return msgspec.to_builtins(value)
+    return value
+
+
+def csv_bytes(table: Table, rows: Iterable[Any], *, bom: bool = False) -> bytes:
+    """One header row (the API's field names), then one row per struct, in the order given."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    writer.writerow([c.name for c in table.columns])
+    columns = table.columns
+    writer.writerows([_csv_cell(c, c.value(row)) for c in columns] for row in rows)
+    body = buffer.getvalue().encode("utf-8")
+    return BOM + body if bom else body
 
 
-# --- draws -------------------------------------------------------------------------------
+# --- XLSX ----------------------------------------------------------------------------------
 
-
-def _draw_csv_row(d: dict[str, Any]) -> tuple[object, ...]:
-    text = spreadsheet_text
-    category = d["category"]
-    version = category["version"]
-    return (
-        text(d["number"]),
-        d["date"],
-        text(category["slug"]),
-        text(category["name"]),
-        "" if version is None else version,
-        text(d["name"]),
-        d["invitations"],
-        d["crs_min"],
-        text(d["programs"]),
-        d["run_at"] or "",
-        d["tie_break_at"] or "",
-        d["pool_snapshot_date"] or "",
-        text(FLAG_SEPARATOR.join(d["flags"])),
-    )
-
-
-def draws_csv(draws: Sequence[Draw]) -> bytes:
-    """One header row, then one row per draw, in the order given."""
-    # msgspec renders dates and timestamps in C, exactly as the JSON API writes them (UTC as
-    # "Z"), at a third of the cost of calling isoformat() per cell.
-    return _csv_bytes(DRAW_COLUMNS, map(_draw_csv_row, msgspec.to_builtins(draws)))
-
-
-# Width in characters of each column of the XLSX sheet, in DRAW_COLUMNS order.
-_DRAW_WIDTHS = (8, 11, 24, 40, 9, 48, 11, 8, 40, 20, 20, 11, 24)
+_DEFAULT_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss"}
 
 
 def _naive_utc(value: dt.datetime) -> dt.datetime:
-    # Excel has no time zones: cells hold UTC wall time, as docs/exports.md says.
+    # Excel has no time zones: cells hold UTC wall time, as the header "(UTC)" says.
     return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def draws_xlsx(draws: Sequence[Draw]) -> bytes:
-    """A workbook with one sheet, ``draws``: typed cells, frozen header, autofilter."""
+def xlsx_bytes(table: Table, rows: Sequence[Any], about: About) -> bytes:
+    """A workbook: the rows (typed cells, human headers, frozen header row, autofilter), then an
+    "About" sheet saying where the numbers come from, and document properties."""
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
-    header_format = workbook.add_format({"bold": True})
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    timestamp_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    sheet = workbook.add_worksheet("draws")
-    for col, width in enumerate(_DRAW_WIDTHS):
-        sheet.set_column(col, col, width)
+    workbook.set_properties(
+        {
+            "title": f"{table.title} (eedraws)",
+            "subject": f"{table.title}, data as of {about.data_as_of or 'no data'}",
+            "author": "eedraws",
+            "company": PUBLISHER,
+            "keywords": "Express Entry, IRCC, CRS, rounds of invitations",
+            "comments": f"Source: {about.source}. {LICENCE}. Query: {about.query}",
+            # The data's time, not the build's: the same data gives the same file.
+            "created": _naive_utc(about.data_changed_at),
+        }
+    )
+    bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    formats = {
+        c.name: workbook.add_format({"num_format": c.format or _DEFAULT_FORMATS.get(c.type, "")})
+        for c in table.columns
+    }
+    sheet = workbook.add_worksheet(table.name[:31])
+    for col, column in enumerate(table.columns):
+        sheet.set_column(col, col, column.width)
+        sheet.write_string(0, col, column.header, bold)
     sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, len(draws), len(DRAW_COLUMNS) - 1)
-    # Round numbers are text ("91a"); don't flag "385" as a number stored as text.
-    sheet.ignore_errors({"number_stored_as_text": f"A2:A{len(draws) + 1}"})
-    for col, name in enumerate(DRAW_COLUMNS):
-        sheet.write_string(0, col, name, header_format)
-    for row, d in enumerate(draws, start=1):
-        _write_draw(sheet, row, d, date_format, timestamp_format)
+    sheet.autofilter(0, 0, len(rows), len(table.columns) - 1)
+    text_columns = [i for i, c in enumerate(table.columns) if c.type == "text"]
+    for col in text_columns:
+        # Round numbers are text ("91a"); don't flag "385" as a number stored as text.
+        letter = xlsxwriter.utility.xl_col_to_name(col)
+        sheet.ignore_errors({"number_stored_as_text": f"{letter}2:{letter}{len(rows) + 1}"})
+    for r, row in enumerate(rows, start=1):
+        for col, column in enumerate(table.columns):
+            _write_cell(sheet, r, col, column, column.value(row), formats[column.name])
+    _write_about(workbook, table, about, bold)
     workbook.close()
     return output.getvalue()
 
 
-def _write_draw(sheet: Any, row: int, d: Draw, date_format: Any, timestamp_format: Any) -> None:
-    # write_string everywhere text goes: XlsxWriter's write() would turn "=..." into a formula.
-    sheet.write_string(row, 0, d.number)
-    sheet.write_datetime(row, 1, d.date, date_format)
-    sheet.write_string(row, 2, d.category.slug)
-    sheet.write_string(row, 3, d.category.name)
-    if d.category.version is not None:
-        sheet.write_number(row, 4, d.category.version)
-    sheet.write_string(row, 5, d.name)
-    sheet.write_number(row, 6, d.invitations)
-    sheet.write_number(row, 7, d.crs_min)
-    sheet.write_string(row, 8, d.programs)
-    if d.run_at is not None:
-        sheet.write_datetime(row, 9, _naive_utc(d.run_at), timestamp_format)
-    if d.tie_break_at is not None:
-        sheet.write_datetime(row, 10, _naive_utc(d.tie_break_at), timestamp_format)
-    if d.pool_snapshot_date is not None:
-        sheet.write_datetime(row, 11, d.pool_snapshot_date, date_format)
-    if d.flags:
-        sheet.write_string(row, 12, FLAG_SEPARATOR.join(d.flags))
+def _write_cell(sheet: Any, row: int, col: int, column: Column, value: Any, fmt: Any) -> None:
+    if value is None:
+        return
+    # write_string wherever text goes: XlsxWriter's write() would turn "=..." into a formula.
+    if column.type == "text":
+        sheet.write_string(row, col, value)
+    elif column.type == "list":
+        if value:
+            sheet.write_string(row, col, FLAG_SEPARATOR.join(value))
+    elif column.type in ("int", "float"):
+        sheet.write_number(row, col, value, fmt)
+    elif column.type == "datetime":
+        sheet.write_datetime(row, col, _naive_utc(value), fmt)
+    else:
+        sheet.write_datetime(row, col, value, fmt)
 
 
-# --- stats and pool ----------------------------------------------------------------------
-
-
-def _category_cells(s: YearlyStat, by_category: bool) -> tuple[str, ...]:
-    if not by_category:
-        return ()
-    if s.category is None:
-        return ("", "")
-    return (spreadsheet_text(s.category.slug), spreadsheet_text(s.category.name))
-
-
-def yearly_stats_csv(stats: Iterable[YearlyStat], *, by_category: bool) -> bytes:
-    """Per year (and category line with ``by_category``): rounds, invitations, CRS."""
-    category = ("category_slug", "category_name") if by_category else ()
-    header = ("year", *category, "draws", "invitations", "crs_min", "crs_max", "crs_mean")
-    rows = (
-        (
-            s.year,
-            *_category_cells(s, by_category),
-            s.draws,
-            s.invitations,
-            s.crs_min,
-            s.crs_max,
-            s.crs_mean,
-        )
-        for s in stats
-    )
-    return _csv_bytes(header, rows)
-
-
-def pool_snapshots_csv(snapshots: Iterable[PoolSnapshotSummary]) -> bytes:
-    """Snapshot dates and pool totals, in the order given."""
-    rows = (
-        (
-            s.date.isoformat(),
-            s.total,
-            spreadsheet_text(s.source_draw),
-            spreadsheet_text(FLAG_SEPARATOR.join(s.flags)),
-        )
-        for s in snapshots
-    )
-    return _csv_bytes(("date", "total", "source_draw", "flags"), rows)
+def _write_about(workbook: Any, table: Table, about: About, bold: Any) -> None:
+    sheet = workbook.add_worksheet("About")
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(1, 1, 30)
+    sheet.set_column(2, 2, 100)
+    facts = [
+        ("Title", table.title),
+        ("Publisher of the data", PUBLISHER),
+        ("Source", about.source),
+        ("Loaded from", about.loaded_from or "(no ingest recorded)"),
+        ("Licence", f"{LICENCE}: {LICENCE_URL}"),
+        ("Data as of", str(about.data_as_of or "no data")),
+        ("Data version", str(about.data_version)),
+        ("Data changed at (UTC)", _naive_utc(about.data_changed_at).isoformat(sep=" ")),
+        ("Query", about.query),
+        ("Served by", "eedraws, the open Express Entry rounds API"),
+    ]
+    for row, (key, value) in enumerate(facts):
+        sheet.write_string(row, 0, key, bold)
+        sheet.write_string(row, 1, value)
+    start = len(facts) + 1
+    sheet.write_string(start, 0, "Column", bold)
+    sheet.write_string(start, 1, "API field (CSV, JSON)", bold)
+    sheet.write_string(start, 2, "Meaning", bold)
+    for row, column in enumerate(table.columns, start=start + 1):
+        sheet.write_string(row, 0, column.header)
+        sheet.write_string(row, 1, column.name)
+        sheet.write_string(row, 2, column.description.replace("`", ""))

@@ -120,6 +120,17 @@ class DrawFilter(msgspec.Struct, frozen=True, kw_only=True):
             for spec, v in ((s, getattr(self, s.attr)) for s in FILTERS)
         )
 
+    def describe(self) -> tuple[str, ...]:
+        """What it asks, for a file name: slugs as they are, other filters as name-value."""
+        parts: list[str] = []
+        for spec in FILTERS:
+            value = getattr(self, spec.attr)
+            if spec.kind == "slug":
+                parts.extend(value)
+            elif value is not None:
+                parts.append(f"{spec.name}-{value}")
+        return tuple(parts)
+
     @classmethod
     def parse(cls, raw: Mapping[str, Sequence[str]]) -> DrawFilter:
         """From raw query values by API name (REST), with errors in the API's words."""

@@ -115,3 +115,12 @@ class DrawRevision(msgspec.Struct, frozen=True, kw_only=True):
     ingested_at: dt.datetime
     old_values: dict[str, str | None]
     new_values: dict[str, str | None]
+
+
+class DataStamp(msgspec.Struct, frozen=True, kw_only=True):
+    """What a file export says about its data: version, when it changed, newest round, source."""
+
+    data_version: int
+    data_changed_at: dt.datetime
+    newest_draw_date: dt.date | None
+    source: str | None

@@ -28,6 +28,7 @@ from api.filters import echo, where_clause
 from api.models import (
     Category,
     CategoryRef,
+    DataStamp,
     Draw,
     DrawPage,
     DrawRevision,
@@ -348,4 +349,15 @@ async def status(db: Db) -> Status:
         draws=r["draws"],
         categories=r["categories"],
         pool_snapshots=r["pool_snapshots"],
+    )
+
+
+async def data_stamp(db: Db) -> DataStamp:
+    """The data's version, change time, newest round date and last ingest source."""
+    r = await db.fetchrow(query("data_stamp"))
+    return DataStamp(
+        data_version=r["data_version"],
+        data_changed_at=r["changed_at"],
+        newest_draw_date=r["newest_draw_date"],
+        source=r["source"],
     )

@@ -3,45 +3,56 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, QueryParameter
 
 from api import reads
+from api.columns import DRAWS
 from api.filters import DrawQuery
 from api.models import Draw, DrawPage, DrawRevision
-from api.rest.params import DRAW_PAGE, Database
-
-
-def next_link(request: Request[Any, Any, Any], cursor: str) -> str:
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
-    params.append(("cursor", cursor))
-    return f'<{request.url.path}?{urlencode(params)}>; rel="next"'
-
+from api.rest.formats import Listing, Output, respond, tabular_routes
+from api.rest.params import DRAW_EXPORT, DRAW_PAGE, Database
 
 # A past round rarely changes (IRCC edits are rare), and an edit changes its ETag anyway.
 PAST_ROUND = CacheControlHeader(public=True, max_age=3600, stale_while_revalidate=86400)
 
 
+async def list_draws(
+    request: Request[Any, Any, Any], db: Database, draw_query: DrawQuery, output: Output
+) -> Response[Any]:
+    rows = await reads.list_draws(db, draw_query)
+    listing = Listing(
+        table=DRAWS,
+        rows=rows.draws,
+        json=rows.page(),
+        name_parts=draw_query.filter.describe(),
+        next_cursor=rows.next_cursor,
+    )
+    return await respond(request, db, output, listing)
+
+
+DRAW_LIST_ROUTES = tabular_routes(
+    "/v1/draws",
+    list_draws,
+    json_model=DrawPage,
+    summary="List rounds of invitations",
+    file_operation="getDraws",
+    file_summary="Rounds",
+    description="Newest first by default. Keyset pagination: follow `next_cursor` or the "
+    "`Link: rel=next` header until it is null. `/v1/draws.csv` and `/v1/draws.xlsx` (or "
+    "`Accept: text/csv`) give the same rounds as a file: every matching round unless `limit` "
+    "is given. Columns: docs/exports.md.",
+    tags=["draws"],
+    # A JSON page holds 50 rounds unless `limit` says otherwise; a file holds them all.
+    dependencies=lambda fmt: {"draw_query": DRAW_PAGE if fmt is None else DRAW_EXPORT},
+)
+
+
 class DrawsController(Controller):
     path = "/v1/draws"
     tags = ("draws",)
-
-    @get(
-        "/",
-        dependencies={"draw_query": DRAW_PAGE},
-        summary="List rounds of invitations",
-        description="Newest first by default. Keyset pagination: follow `next_cursor` or the "
-        "`Link: rel=next` header until it is null.",
-    )
-    async def list_draws(
-        self, request: Request[Any, Any, Any], db: Database, draw_query: DrawQuery
-    ) -> Response[DrawPage]:
-        page = (await reads.list_draws(db, draw_query)).page()
-        headers = {"Link": next_link(request, page.next_cursor)} if page.next_cursor else {}
-        return Response(page, headers=headers)
 
     @get("/latest", summary="The newest round, optionally of one category")
     async def latest_draw(

@@ -246,6 +246,14 @@ def _draw_query_signature(default_limit: int | None) -> inspect.Signature:
     return inspect.Signature(params, return_annotation=DrawQuery)
 
 
+def text_query(name: str, description: str, **schema: Any) -> Any:
+    """``Annotated[str | None, text_query(...)]``: a query parameter taken as text (parsed by
+    the caller, errors in the API's words) and documented with ``schema``'s type and bounds."""
+    return QueryParameter(
+        name=name, description=description, schema_extra={**schema, "one_of": None}
+    )
+
+
 # A page of JSON (50 rounds unless ``limit`` says otherwise), and a whole spreadsheet.
 DRAW_PAGE = draw_query_dependency(DEFAULT_LIMIT)
 DRAW_EXPORT = draw_query_dependency(None)

@@ -2,30 +2,68 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get
-from litestar.params import FromPath, QueryParameter
+from litestar import Controller, Request, Response, get
+from litestar.params import FromPath
 
 from api import reads
+from api.columns import POOL
+from api.filters import parse_date
 from api.models import PoolSnapshot, PoolSnapshotSummary
 from api.rest.draws import PAST_ROUND
-from api.rest.params import Database, path_date
+from api.rest.formats import Listing, Output, respond, tabular_routes
+from api.rest.params import Database, path_date, text_query
+
+From = Annotated[
+    str | None,
+    text_query(
+        "from", "Snapshots on or after this date (YYYY-MM-DD)", type="string", format="date"
+    ),
+]
+To = Annotated[
+    str | None,
+    text_query(
+        "to",
+        "Snapshots on or before this date (YYYY-MM-DD); not before `from` (a 400 when it is)",
+        type="string",
+        format="date",
+    ),
+]
+
+
+async def list_pool_snapshots(
+    request: Request[Any, Any, Any],
+    db: Database,
+    output: Output,
+    date_from: From = None,
+    date_to: To = None,
+) -> Response[Any]:
+    snapshots = await reads.list_pool_snapshots(
+        db,
+        parse_date("from", date_from) if date_from is not None else None,
+        parse_date("to", date_to) if date_to is not None else None,
+    )
+    asked = tuple(f"{n}-{v}" for n, v in (("from", date_from), ("to", date_to)) if v)
+    listing = Listing(table=POOL, rows=snapshots, json=snapshots, name_parts=asked)
+    return await respond(request, db, output, listing)
+
+
+POOL_ROUTES = tabular_routes(
+    "/v1/pool",
+    list_pool_snapshots,
+    json_model=list[PoolSnapshotSummary],
+    summary="Snapshot dates and totals, newest first",
+    file_operation="getPool",
+    file_summary="Pool snapshot dates and totals",
+    description="Also as `/v1/pool.csv` and `.xlsx` (or `Accept: text/csv`).",
+    tags=["pool"],
+)
 
 
 class PoolController(Controller):
     path = "/v1/pool"
     tags = ("pool",)
-
-    @get("/", summary="Snapshot dates and totals, newest first")
-    async def list_pool_snapshots(
-        self,
-        db: Database,
-        date_from: Annotated[date | None, QueryParameter(name="from")] = None,
-        date_to: Annotated[date | None, QueryParameter(name="to")] = None,
-    ) -> list[PoolSnapshotSummary]:
-        return await reads.list_pool_snapshots(db, date_from, date_to)
 
     @get("/latest", summary="The newest snapshot with its CRS bands")
     async def latest_pool_snapshot(self, db: Database) -> PoolSnapshot:

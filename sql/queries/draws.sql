@@ -47,3 +47,9 @@ ORDER BY r.id;
 
 -- name: known_category_slugs
 SELECT slug FROM categories WHERE slug = ANY($1::text[]);
+
+-- name: data_stamp
+SELECT s.data_version, s.changed_at,
+       (SELECT max(draw_date) FROM draws) AS newest_draw_date,
+       (SELECT source FROM ingest_runs ORDER BY id DESC LIMIT 1) AS source
+FROM data_state s;

@@ -6,8 +6,26 @@ import msgspec
 import openpyxl
 import pytest
 
-from api.exports import draws_csv, draws_xlsx, spreadsheet_text
+from api.columns import DRAWS
+from api.exports import About, csv_bytes, spreadsheet_text, xlsx_bytes
 from api.models import CategoryRef, Draw
+
+ABOUT = About(
+    source="https://example.org/rounds.json",
+    loaded_from="tests",
+    data_version=7,
+    data_as_of=dt.date(2026, 4, 15),
+    data_changed_at=dt.datetime(2026, 4, 21, 9, 30, tzinfo=dt.UTC),
+    query="/v1/draws.xlsx",
+)
+
+
+def draws_csv(draws: list[Draw]) -> bytes:
+    return csv_bytes(DRAWS, draws)
+
+
+def draws_xlsx(draws: list[Draw]) -> bytes:
+    return xlsx_bytes(DRAWS, draws, ABOUT)
 
 
 def a_draw(**changes: object) -> Draw:
