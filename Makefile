@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint format openapi schema bench bench-peers bench-1m bench-servers clean browser-deps
+.PHONY: install run test test-fast lint format openapi schema bench bench-peers bench-1m bench-servers clean browser-deps screenshots
 
 install: $(STAMP)
 
@@ -34,6 +34,12 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			-o DPkg::Lock::Timeout=300 --no-install-recommends chromium fonts-liberation >/dev/null; \
 	fi
+
+# PNGs of the dashboard and a round's page at a phone's (390 px) and a desktop's (1280 px) width,
+# in screenshots/ (ignored by git): look at them after changing a page. EEDRAWS_URL=... to use a
+# running server instead of starting one on the dev store.
+screenshots: install browser-deps
+	$(BIN)/python tools/screenshots.py
 
 test-fast: install
 	$(BIN)/pytest tests/unit

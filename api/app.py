@@ -9,12 +9,11 @@ from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import asyncpg
-from litestar import Litestar, Request, get
+from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Contact, License, Server, Tag
-from litestar.response import Redirect
 from litestar.types import ASGIApp
 
 from api import cache, db, refresh
@@ -32,6 +31,7 @@ from api.rest.params import check_query_params, query_defaults
 from api.rest.pool import POOL_ROUTES, PoolController
 from api.rest.stats import YEARLY_ROUTES, StatusController
 from api.settings import Settings
+from api.web.pages import PagesController, assets_router, favicon, template_config
 
 API_VERSION = "1.0.0"
 SHUTDOWN_GRACE = 5.0
@@ -64,11 +64,6 @@ def openapi_config() -> OpenAPIConfig:
         path="/docs",
         render_plugins=[SwaggerUIPage(), CompletedJson()],
     )
-
-
-@get("/", include_in_schema=False, sync_to_thread=False)
-def root() -> Redirect:
-    return Redirect("/docs")
 
 
 async def _writer_pool(settings: Settings) -> asyncpg.Pool | None:
@@ -135,13 +130,16 @@ def create_app(settings: Settings) -> Litestar:
             graphql_router(),
             openapi_json,
             ErrorPagesController,
-            root,
+            PagesController,
+            favicon,
+            assets_router(),
             docs_assets_router(),
         ],
         dependencies={"db": Provide(provide_db, sync_to_thread=False)},
         before_request=check_query_params,
         plugins=[problem_details_plugin()],
         openapi_config=openapi_config(),
+        template_config=template_config(),
         cors_config=CORSConfig(allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"]),
         lifespan=[lifespan],
         # The CLI (or the ASGI server) configures logging; Litestar must not replace it.

@@ -1,0 +1,314 @@
+"""Server-rendered pages: the dashboard at ``/`` and a page per round at ``/draws/{number}``.
+
+HTML from Jinja2 templates with autoescaping on (every value is escaped unless a template says
+otherwise, and none does), no script, no external asset: the pages work offline, with
+JavaScript off, and the response cache serves them like any other answer. A bad value in a
+form is shown next to its field (a 400 page), not as problem+json: a person sent it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import msgspec
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Controller, Request, get
+from litestar.datastructures import MultiDict
+from litestar.params import FromPath
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from api import reads
+from api.charts import Chart, crs_chart, invitations_chart, pool_chart
+from api.charts.data import category_styles, latest_two_snapshots
+from api.charts.specs import DEFAULT_WIDTH, Style
+from api.errors import ApiError, InvalidParameter, NotFound
+from api.filters import MAX_CRS, DrawFilter, DrawQuery, parse_int
+from api.models import Draw
+from api.rest.params import Database
+
+HERE = Path(__file__).parent
+ASSETS = "/assets"
+# Widths the dashboard draws charts at: a phone's column, the headline's and a half column.
+NARROW_WIDTH = 360
+HEADLINE_WIDTH = 760
+HALF_WIDTH = 560
+NEWEST_DRAWS = 20
+HTML = "text/html"
+# Numbers in chart tables: counts get thousands separators, changes a sign, the rest as is.
+_KINDS = {
+    "invitations": "count",
+    "draws": "count",
+    "previous": "count",
+    "latest": "count",
+    "change": "change",
+    "crs_min": "number",
+    "crs_lo": "number",
+    "crs_hi": "number",
+    "year": "number",
+}
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    environment = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
+
+
+def assets_router() -> Any:
+    return create_static_files_router(
+        path=ASSETS, directories=[HERE / "static"], include_in_schema=False
+    )
+
+
+@get("/favicon.ico", include_in_schema=False, media_type="image/png", sync_to_thread=False)
+def favicon() -> bytes:
+    """Browsers ask for it on any page, an SVG image opened on its own included."""
+    return FAVICON
+
+
+FAVICON = (HERE / "static" / "favicon.png").read_bytes()
+
+
+class ChartView(msgspec.Struct, frozen=True, kw_only=True):
+    """A chart as a page shows it: the words and table, and where its files are."""
+
+    chart: Chart
+    urls: dict[str, str]
+    kinds: list[str]
+    shown_width: int
+
+
+def chart_view(
+    chart: Chart, params: Sequence[tuple[str, str]] = (), *, shown_width: int = DEFAULT_WIDTH
+) -> ChartView:
+    """``shown_width``: the width the page draws it at on a wide screen (its column's width)."""
+
+    def url(suffix: str, extra: Sequence[tuple[str, str]] = ()) -> str:
+        query = urlencode([*params, *extra])
+        return f"/v1/charts/{chart.name}.{suffix}" + (f"?{query}" if query else "")
+
+    return ChartView(
+        chart=chart,
+        urls={
+            "svg": url("svg"),
+            "svg_shown": url(
+                "svg", [("width", str(shown_width))] if shown_width != DEFAULT_WIDTH else []
+            ),
+            "svg_narrow": url("svg", [("width", str(NARROW_WIDTH))]),
+            "png": url("png"),
+            "csv": url("csv"),
+            "vega_lite": url("vl.json"),
+        },
+        kinds=[_KINDS.get(column, "text") for column in chart.table.columns],
+        shown_width=shown_width,
+    )
+
+
+class PickerEntry(msgspec.Struct, frozen=True, kw_only=True):
+    slug: str
+    name: str
+    draws: int
+    style: Style
+    checked: bool
+
+
+class DashboardForm(msgspec.Struct, frozen=True, kw_only=True):
+    """What the page's forms were sent, as typed, to fill them in again."""
+
+    categories: list[str]
+    date_from: str
+    date_to: str
+    crs: str
+
+    @classmethod
+    def from_query(cls, query: MultiDict[str]) -> DashboardForm:
+        def last(name: str) -> str:
+            values = query.getall(name, [])
+            return values[-1].strip() if values else ""
+
+        return cls(
+            categories=[c for c in query.getall("category", []) if c],
+            date_from=last("from"),
+            date_to=last("to"),
+            crs=last("crs"),
+        )
+
+    def draw_filter(self) -> DrawFilter:
+        raw: dict[str, list[str]] = {"category": self.categories}
+        if self.date_from:
+            raw["from"] = [self.date_from]
+        if self.date_to:
+            raw["to"] = [self.date_to]
+        return DrawFilter.parse(raw)
+
+    def score(self) -> int | None:
+        if not self.crs:
+            return None
+        return parse_int("crs", self.crs, 0, MAX_CRS)
+
+
+def chart_params(f: DrawFilter) -> list[tuple[str, str]]:
+    params = [("category", slug) for slug in f.categories]
+    if f.date_from:
+        params.append(("from", f.date_from.isoformat()))
+    if f.date_to:
+        params.append(("to", f.date_to.isoformat()))
+    return params
+
+
+def _friendly(error: ApiError) -> str:
+    return error.detail.replace("`", "")
+
+
+async def _as_of(db: Database) -> str:
+    status = await reads.status(db)
+    if status.newest_draw_date is None:
+        return "no round ingested yet"
+    return f"data as of {status.newest_draw_date.isoformat()} (round {status.newest_draw})"
+
+
+def _feeds() -> list[dict[str, str]]:
+    return []
+
+
+def _page(name: str, context: Mapping[str, Any], status: int = 200) -> Template:
+    return Template(
+        template_name=name,
+        context={"assets": ASSETS, "feeds": _feeds(), **context},
+        media_type=HTML,
+        status_code=status,
+    )
+
+
+class PagesController(Controller):
+    include_in_schema = False
+    # A page takes what its forms send and ignores anything else (a shared link may carry
+    # tracking parameters): a person must not get an error page for them.
+    opt = {"any_query_params": True}  # noqa: RUF012 (Litestar reads it as a class attribute)
+
+    @get("/")
+    async def dashboard(self, request: Request[Any, Any, Any], db: Database) -> Template:
+        form = DashboardForm.from_query(request.query_params)
+        status = 200
+        filter_error = crs_error = None
+        try:
+            f = form.draw_filter()
+        except InvalidParameter as error:
+            f, filter_error, status = DrawFilter(), _friendly(error), 400
+        try:
+            score = form.score()
+        except InvalidParameter as error:
+            score, crs_error, status = None, _friendly(error), 400
+
+        styles = await category_styles(db)
+        categories = {c.slug: c for c in await reads.list_categories(db)}
+        unknown = [slug for slug in f.categories if slug not in categories]
+        if unknown:
+            filter_error = f"unknown category {', '.join(unknown)}"
+            f, status = DrawFilter(), 400
+        crs_view, crs_message = None, ""
+        try:
+            crs_view = chart_view(
+                await crs_chart(db, f.categories, f.date_from, f.date_to),
+                chart_params(f),
+                shown_width=HEADLINE_WIDTH,
+            )
+        except NotFound:
+            crs_message = "No round matches these categories and dates."
+        newest = (await reads.list_draws(db, DrawQuery(limit=NEWEST_DRAWS))).draws
+        context: dict[str, Any] = {
+            "as_of": await _as_of(db),
+            "form": form,
+            "filter_error": filter_error,
+            "crs_error": crs_error,
+            "crs": crs_view,
+            "crs_message": crs_message,
+            "picker": [
+                PickerEntry(
+                    slug=slug,
+                    name=style.name,
+                    draws=categories[slug].draws,
+                    style=style,
+                    checked=slug in f.categories,
+                )
+                for slug, style in styles.items()
+            ],
+            "draws": newest,
+            "newest": newest[0] if newest else None,
+            "total_draws": sum(c.draws for c in categories.values()),
+            "first_date": min(
+                (c.first_draw_date for c in categories.values() if c.first_draw_date),
+                default=None,
+            ),
+            "standing": None,
+            **await _yearly_and_pool(db),
+        }
+        if score is not None:
+            context["standing"] = await standing_view(db, score)
+        return _page("dashboard.html", context, status)
+
+    @get("/draws/{number:str}")
+    async def draw_page(self, db: Database, number: FromPath[str]) -> Template:
+        try:
+            draw = await reads.get_draw(db, number)
+        except (NotFound, InvalidParameter) as error:
+            context = {"as_of": await _as_of(db), "message": _friendly(error)}
+            return _page("not_found.html", context, 404)
+        return _page("draw.html", await draw_context_view(db, draw))
+
+
+async def _yearly_and_pool(db: Database) -> dict[str, Any]:
+    found: dict[str, Any] = {"invitations": None, "pool": None, "pool_sentence": ""}
+    with contextlib.suppress(NotFound):
+        found["invitations"] = chart_view(await invitations_chart(db), shown_width=HALF_WIDTH)
+    try:
+        found["pool"] = chart_view(await pool_chart(db), shown_width=HALF_WIDTH)
+        previous, latest = await latest_two_snapshots(db)
+    except NotFound:
+        return found
+    sentence = f"{latest.total:,} candidates in the pool on {latest.date.isoformat()}"
+    if previous is not None:
+        sentence += f", {latest.total - previous.total:+,} since {previous.date.isoformat()}"
+    found["pool_sentence"] = sentence + "."
+    return found
+
+
+async def standing_view(db: Database, score: int) -> Any:
+    return None
+
+
+async def draw_context_view(db: Database, draw: Draw) -> dict[str, Any]:
+    snapshot = None
+    if draw.pool_snapshot_date is not None:
+        found = await reads.pool_snapshots(db, [draw.pool_snapshot_date])
+        snapshot = found.get(draw.pool_snapshot_date)
+    styles = await category_styles(db)
+    chart_from = _year_start(draw.date, 3)
+    return {
+        "as_of": await _as_of(db),
+        "draw": draw,
+        "snapshot": snapshot,
+        "style": styles.get(draw.category.slug),
+        "context": [],
+        "has_context": False,
+        "chart_from": chart_from,
+        "chart_url": "/v1/charts/crs.svg?"
+        + urlencode([("category", draw.category.slug), ("from", chart_from)]),
+    }
+
+
+def _year_start(day: date, years_back: int) -> str:
+    return date(day.year - years_back, 1, 1).isoformat()

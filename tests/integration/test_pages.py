@@ -1,0 +1,67 @@
+"""The HTML pages over HTTP: escaped, cached like the API, errors explained on the page."""
+
+from __future__ import annotations
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from tests.conftest import FIXTURES, Ingest
+
+Client = AsyncTestClient  # type: ignore[type-arg]
+
+
+@pytest.fixture
+async def loaded(ingest: Ingest) -> None:
+    await ingest(FIXTURES / "rounds_2026.json")
+
+
+@pytest.mark.usefixtures("loaded")
+async def test_dashboard_is_html_served_from_the_cache_with_validators(client: Client) -> None:
+    first = await client.get("/", headers={"Accept": "text/html"})
+    assert first.status_code == 200
+    assert first.headers["content-type"].startswith("text/html")
+    assert first.headers["etag"]
+    again = await client.get(
+        "/", headers={"Accept": "text/html", "If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304
+
+
+@pytest.mark.usefixtures("loaded")
+async def test_what_a_visitor_typed_is_escaped_on_the_page(client: Client) -> None:
+    hostile = '"><script>alert(1)</script>'
+    response = await client.get("/", params={"from": hostile, "crs": hostile})
+    assert response.status_code == 400
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
+@pytest.mark.usefixtures("loaded")
+async def test_a_score_out_of_range_is_explained_next_to_the_form(client: Client) -> None:
+    response = await client.get("/", params={"crs": "1201"})
+    assert response.status_code == 400
+    assert "crs must be an integer from 0 to 1200, got 1201" in response.text
+    # The rest of the page is still there.
+    assert 'href="/draws/411"' in response.text
+
+
+@pytest.mark.usefixtures("loaded")
+async def test_draw_page_names_the_round_and_an_unknown_round_is_a_404_page(
+    client: Client,
+) -> None:
+    page = await client.get("/draws/398")
+    assert page.status_code == 200
+    assert "<h1>Round #398: Healthcare and Social Services Occupations</h1>" in page.text
+    missing = await client.get("/draws/5000")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "there is no round 5000" in missing.text
+
+
+@pytest.mark.usefixtures("loaded")
+async def test_pages_load_nothing_from_elsewhere(client: Client) -> None:
+    for path in ("/", "/draws/398"):
+        text = (await client.get(path)).text
+        assert "http://" not in text.replace("http://www.w3.org", "")
+        assert "https://" not in text
+        assert "<script" not in text
