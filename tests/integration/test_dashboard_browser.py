@@ -1,4 +1,4 @@
-"""The dashboard, a round's page and a chart as a person sees them: headless chromium, real server."""
+"""The dashboard, a round's page and a chart as a person sees them, in headless chromium."""
 
 from __future__ import annotations
 
@@ -77,7 +77,8 @@ async def test_category_picker_redraws_the_headline_with_javascript_off(
             await page.get_by_role("button", name="Show").click()
             await page.wait_for_load_state("networkidle")
             assert "category=healthcare" in page.url and "category=cec" in page.url
-            assert await page.get_by_label("Healthcare and Social Services Occupations").is_checked()
+            healthcare = page.get_by_label("Healthcare and Social Services Occupations")
+            assert await healthcare.is_checked()
             src = await page.locator("#cut-offs ~ div figure img").evaluate("i => i.currentSrc")
             assert "category=healthcare" in src and "category=cec" in src
             assert await page.evaluate(BROKEN_IMAGES) == []
