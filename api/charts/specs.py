@@ -7,9 +7,11 @@ vl-convert draws it (``api.charts.render``). See docs/decisions/0005-charts-vega
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import altair as alt
+# altair is imported where a spec is built, not with the app: it adds ~0.4 s to a worker's start.
+if TYPE_CHECKING:
+    import altair as alt
 
 # Okabe & Ito's palette, told apart with every common colour-vision deficiency; its yellow is
 # left out (too faint on white for a thin line). Past seven lines the hues repeat as lighter
@@ -51,6 +53,8 @@ def _plot_width(width: int, gutter: int = _GUTTER) -> int:
 
 
 def _legend(width: int, *, symbol: str) -> alt.Legend:
+    import altair as alt
+
     return alt.Legend(
         orient="bottom",
         direction="vertical",
@@ -79,6 +83,8 @@ def _figure(
     source: str,
     width: int,
 ) -> dict[str, Any]:
+    import altair as alt
+
     # The heading is the chart's own title; the source line is the figure's, at the bottom, so
     # it stays under the legend however many rows the legend takes.
     headed = body.properties(title=alt.Title(title, subtitle=subtitle, anchor="start", offset=12))
@@ -124,6 +130,8 @@ def crs_spec(
     width: int,
 ) -> dict[str, Any]:
     """Cut-off over time, one line per category. ``rows``: date, category, crs_min (None: gap)."""
+    import altair as alt
+
     scale_domain = [s.name for s in styles]
     colours = [s.colour for s in styles]
     line = (
@@ -176,6 +184,8 @@ def invitations_spec(
     width: int,
 ) -> dict[str, Any]:
     """Invitations per year, stacked by category. ``rows``: year, category, invitations."""
+    import altair as alt
+
     scale_domain = [s.name for s in styles]
     colours = [s.colour for s in styles]
     bars = (
@@ -224,6 +234,8 @@ def pool_spec(
     ``snapshots`` is oldest first; the newest is drawn dark, the one before it light, so the
     pair reads as "then" and "now" in lightness as well as in hue.
     """
+    import altair as alt
+
     palette = ["#9ecae1", "#08519c"][-len(snapshots) :]
     bars = (
         alt.Chart(alt.InlineData(values=rows))
