@@ -1,7 +1,7 @@
 """Vega-Lite specs of the charts, built with altair: pure functions from rows to a spec.
 
 No geometry is written here: altair describes the chart, Vega-Lite lays it out, and
-vl-convert draws it (``api.charts.render``). See docs/decisions/0005-charts-vega-lite.md.
+vl-convert draws it (``api.charts.render``). See docs/decisions/0004-charts-vega-lite.md.
 """
 
 from __future__ import annotations
