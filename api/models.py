@@ -110,9 +110,21 @@ class Status(msgspec.Struct, frozen=True, kw_only=True):
     pool_snapshots: int
 
 
+class RevisionChange(msgspec.Struct, frozen=True, kw_only=True):
+    """One published value that changed: the API's field, IRCC's key, old and new text."""
+
+    field: str | None
+    ircc_key: str
+    old: str | None
+    new: str | None
+
+
 class DrawRevision(msgspec.Struct, frozen=True, kw_only=True):
     draw_number: str
     ingested_at: dt.datetime
+    # By the API's field names (``field`` None for a key the API does not serve).
+    changes: list[RevisionChange]
+    # As IRCC published them, by IRCC's keys.
     old_values: dict[str, str | None]
     new_values: dict[str, str | None]
 

@@ -24,7 +24,8 @@ from api.filters import SORTS as SORTS
 from api.filters import DrawFilter as DrawFilter
 from api.filters import DrawQuery as DrawQuery
 from api.filters import DrawSort as DrawSort
-from api.filters import echo, where_clause
+from api.filters import check_slug, echo, where_clause
+from api.ingest.ircc import API_FIELDS
 from api.models import (
     Category,
     CategoryRef,
@@ -36,6 +37,7 @@ from api.models import (
     PoolBand,
     PoolSnapshot,
     PoolSnapshotSummary,
+    RevisionChange,
     Status,
     YearlyStat,
 )
@@ -120,18 +122,27 @@ def decode_cursor(cursor: str, sort: str) -> _Cursor:
     except (binascii.Error, ValueError, msgspec.DecodeError):
         raise InvalidParameter("`cursor` is not a cursor this API issued") from None
     if decoded.sort != sort:
+        if decoded.sort not in _ORDERS:
+            raise InvalidParameter("`cursor` is not a cursor this API issued")
         raise InvalidParameter(
             f"`cursor` was issued for `sort={decoded.sort}`, not `sort={sort}`: "
             "keep the sort of the page it came from"
         )
-    try:
-        if _ORDERS[sort].cast == "date":
+    # Only what PostgreSQL can take as the key's type and as seq (an int): anything else was
+    # not issued here, and must be a 400, not a cast error.
+    key = _CURSOR_DATE if _ORDERS[sort].cast == "date" else _CURSOR_INT
+    if not key.fullmatch(decoded.key) or not 0 <= decoded.seq < 2**31:
+        raise InvalidParameter("`cursor` is not a cursor this API issued")
+    if key is _CURSOR_DATE:
+        try:
             date.fromisoformat(decoded.key)
-        else:
-            int(decoded.key)
-    except ValueError:
-        raise InvalidParameter("`cursor` is not a cursor this API issued") from None
+        except ValueError:
+            raise InvalidParameter("`cursor` is not a cursor this API issued") from None
     return decoded
+
+
+_CURSOR_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CURSOR_INT = re.compile(r"-?\d{1,9}")
 
 
 async def _check_categories(db: Db, slugs: Sequence[str]) -> None:
@@ -188,10 +199,12 @@ async def count_draws(db: Db, f: DrawFilter) -> int:
     return count
 
 
-_NUMBER = re.compile(r"^0*(\d{1,6})([a-zA-Z]?)$")
+# Any run of digits is a well-formed round number (a long one simply does not exist).
+_NUMBER = re.compile(r"^0*(\d{1,64})([a-zA-Z]?)$")
 
 
 def normalise_draw_number(number: str) -> str:
+    """The canonical spelling of a round number: ``00385`` is ``385``, ``91B`` is ``91b``."""
     match = _NUMBER.match(number.strip())
     if not match:
         raise InvalidParameter(f"{echo(number)} is not a round number (e.g. 385 or 91b)")
@@ -202,19 +215,22 @@ async def get_draw(db: Db, number: str) -> Draw:
     normalised = normalise_draw_number(number)
     row = await db.fetchrow(query("draw_by_number"), normalised)
     if row is None:
-        raise NotFound(f"there is no round {normalised}")
+        raise NotFound(f"there is no round {echo(normalised)}")
     return _draw(row)
 
 
-async def latest_draw(db: Db, category: str | None = None) -> Draw:
-    if category is not None:
-        await _check_categories(db, [category])
-    row = await db.fetchrow(query("latest_draw"), category)
+async def latest_draw(db: Db, category: str | Sequence[str] | None = None) -> Draw:
+    """The newest round, or the newest of the rounds in any of ``category``."""
+    slugs = [category] if isinstance(category, str) else list(dict.fromkeys(category or ()))
+    for slug in slugs:
+        check_slug("category", slug)
+    await _check_categories(db, slugs)
+    row = await db.fetchrow(query("latest_draw"), slugs or None)
     if row is None:
         raise NotFound(
             "no round has been ingested"
-            if category is None
-            else f"no round in category {echo(category)}"
+            if not slugs
+            else f"no round in category {', '.join(map(echo, slugs))}"
         )
     return _draw(row)
 
@@ -229,7 +245,22 @@ async def draws_by_snapshot_dates(db: Db, dates: Iterable[date]) -> dict[date, l
 async def draw_revisions(db: Db, number: str) -> list[DrawRevision]:
     draw = await get_draw(db, number)
     rows = await db.fetch(query("draw_revisions"), draw.number)
-    return [DrawRevision(**dict(r.items())) for r in rows]
+    return [_revision(r) for r in rows]
+
+
+def _revision(row: Any) -> DrawRevision:
+    old, new = row["old_values"], row["new_values"]
+    changes = [
+        RevisionChange(field=API_FIELDS.get(key), ircc_key=key, old=old.get(key), new=new.get(key))
+        for key in sorted(old.keys() | new.keys())
+    ]
+    return DrawRevision(
+        draw_number=row["draw_number"],
+        ingested_at=row["ingested_at"],
+        changes=changes,
+        old_values=old,
+        new_values=new,
+    )
 
 
 # --- categories --------------------------------------------------------------------------
@@ -241,6 +272,7 @@ async def list_categories(db: Db) -> list[Category]:
 
 
 async def get_category(db: Db, slug: str) -> Category:
+    check_slug("slug", slug)
     raw: str = await db.fetchval(query("categories_json"), slug)
     found = msgspec.json.decode(raw, type=list[Category])
     if not found:

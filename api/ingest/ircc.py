@@ -39,6 +39,22 @@ REQUIRED_KEYS = frozenset(
     }
 )
 
+# Where each published key is served in the API (a round's revisions name both): dd1..dd17 are
+# the candidates of the pool snapshot's band 1..17, dd18 its total.
+API_FIELDS: dict[str, str] = {
+    "drawNumber": "number",
+    "drawDate": "date",
+    "drawName": "name",
+    "drawSize": "invitations",
+    "drawCRS": "crs_min",
+    "drawText2": "programs",
+    "drawDateTime": "run_at",
+    "drawCutOff": "tie_break_at",
+    "drawDistributionAsOn": "pool_snapshot_date",
+    **{f"dd{i}": f"pool_snapshot.bands[{i}].candidates" for i in range(1, 18)},
+    "dd18": "pool_snapshot.total",
+}
+
 # CRS range of dd1..dd17 (the file has no legend; canada.ca's table gives it). dd18 is the total.
 BANDS: tuple[tuple[int, int, bool], ...] = (
     (601, 1200, False),

@@ -6,11 +6,14 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import CacheControlHeader
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect
 
 from api import reads
 from api.columns import DRAWS
-from api.filters import DrawQuery
+from api.filters import SLUG, DrawQuery
 from api.models import Draw, DrawPage, DrawRevision
 from api.rest.formats import Listing, Output, respond, tabular_routes
 from api.rest.params import DRAW_EXPORT, DRAW_PAGE, Database
@@ -50,31 +53,71 @@ DRAW_LIST_ROUTES = tabular_routes(
 )
 
 
+CANONICAL = ResponseSpec(
+    None,
+    description="Moved Permanently: the round's one URL, for another spelling of its number "
+    "(`/v1/draws/00385` to `/v1/draws/385`, `91B` to `91b`); see `Location`",
+)
+
+
+def canonical_redirect(number: str, rest: str = "") -> Redirect:
+    """301 to a round's one URL: ``/v1/draws/00385`` is ``/v1/draws/385``."""
+    return Redirect(f"/v1/draws/{number}{rest}", status_code=301)
+
+
 class DrawsController(Controller):
     path = "/v1/draws"
     tags = ("draws",)
 
-    @get("/latest", summary="The newest round, optionally of one category")
+    @get(
+        "/latest",
+        summary="The newest round, optionally the newest of some categories",
+        description="`category` (repeatable): the newest round in any of them.",
+    )
     async def latest_draw(
         self,
         db: Database,
-        category: Annotated[str | None, QueryParameter(name="category")] = None,
+        category: Annotated[
+            list[str] | None,
+            QueryParameter(
+                name="category",
+                description="Category slug (repeatable); see /v1/categories",
+                schema_extra={
+                    "type": OpenAPIType.ARRAY,
+                    "items": Schema(
+                        type=OpenAPIType.STRING, min_length=1, max_length=64, pattern=SLUG.pattern
+                    ),
+                    "one_of": None,
+                },
+            ),
+        ] = None,
     ) -> Draw:
-        return await reads.latest_draw(db, category)
+        return await reads.latest_draw(db, category or ())
 
     @get(
         "/{number:str}",
         summary="One round by its number (e.g. 385, 91b)",
+        responses={301: CANONICAL},
         cache_control=PAST_ROUND,
     )
-    async def get_draw(self, db: Database, number: FromPath[str]) -> Draw:
-        return await reads.get_draw(db, number)
+    async def get_draw(self, db: Database, number: FromPath[str]) -> Response[Draw]:
+        canonical = reads.normalise_draw_number(number)
+        if canonical != number:
+            return canonical_redirect(canonical)
+        return Response(await reads.get_draw(db, number))
 
     @get(
         "/{number:str}/revisions",
         summary="Edits IRCC made to a past round",
-        description="Each time an ingest found the published round changed: the keys that "
-        "changed, with their old and new published values.",
+        responses={301: CANONICAL},
+        description="Each time an ingest found the published round changed: `changes` lists "
+        "each changed value by the API's field name (`crs_min`) beside IRCC's key (`drawCRS`), "
+        "old and new as published; `old_values`/`new_values` keep IRCC's keys.",
     )
-    async def draw_revisions(self, db: Database, number: FromPath[str]) -> list[DrawRevision]:
-        return await reads.draw_revisions(db, number)
+    async def draw_revisions(
+        self, db: Database, number: FromPath[str]
+    ) -> Response[list[DrawRevision]]:
+        canonical = reads.normalise_draw_number(number)
+        if canonical != number:
+            return canonical_redirect(canonical, "/revisions")
+        return Response(await reads.draw_revisions(db, number))

@@ -1,11 +1,12 @@
 -- Reads of rounds. {key} {op} {dir} {cast} in list_draws are filled from a fixed table of
 -- sort orders in api/reads.py, and {where} from the table of filters in api/filters.py (one
 -- `($n IS NULL OR column op $n)` per filter), never from user input, so each order gets an
--- index-friendly keyset query and a filter is declared in one place.
+-- index-friendly keyset query and a filter is declared in one place. A round's columns are
+-- the view draws_v's (sql/migrations): every read of rounds selects * from it, so the select list
+-- is written once.
 
 -- name: list_draws
-SELECT number, draw_date, category_slug, category_name, category_version, name, invitations,
-       crs_min, programs, run_at, tie_break_at, pool_snapshot_date, flags, seq, {key} AS sort_key
+SELECT *, {key} AS sort_key
 FROM draws_v
 WHERE {where}
   AND ({after_key}::text IS NULL OR ({key}, seq) {op} ({after_key}::{cast}, {after_seq}::int))
@@ -18,22 +19,19 @@ FROM draws_v
 WHERE {where};
 
 -- name: draw_by_number
-SELECT number, draw_date, category_slug, category_name, category_version, name, invitations,
-       crs_min, programs, run_at, tie_break_at, pool_snapshot_date, flags
+SELECT *
 FROM draws_v
 WHERE number = $1;
 
 -- name: latest_draw
-SELECT number, draw_date, category_slug, category_name, category_version, name, invitations,
-       crs_min, programs, run_at, tie_break_at, pool_snapshot_date, flags
+SELECT *
 FROM draws_v
-WHERE ($1::text IS NULL OR category_slug = $1::text)
+WHERE ($1::text[] IS NULL OR category_slug = ANY($1::text[]))
 ORDER BY draw_date DESC, seq DESC
 LIMIT 1;
 
 -- name: draws_by_snapshot_dates
-SELECT number, draw_date, category_slug, category_name, category_version, name, invitations,
-       crs_min, programs, run_at, tie_break_at, pool_snapshot_date, flags
+SELECT *
 FROM draws_v
 WHERE pool_snapshot_date = ANY($1::date[])
 ORDER BY draw_date DESC, seq DESC;

@@ -64,7 +64,7 @@ async def test_round_numbers_are_normalised_and_lettered_rounds_are_found(api: C
     assert (await api.get("/v1/draws/0411")).json()["number"] == "411"
     missing = await api.get("/v1/draws/91c")
     assert missing.status_code == 404
-    assert missing.json()["detail"] == "there is no round 91c"
+    assert missing.json()["detail"] == "there is no round `91c`"
     bad = await api.get("/v1/draws/abc")
     assert bad.status_code == 400
     assert bad.json()["code"] == "invalid_parameter"
