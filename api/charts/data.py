@@ -11,7 +11,7 @@ from api.charts import specs
 from api.charts.model import Cell, Chart, ChartTable
 from api.errors import InvalidParameter, NotFound
 from api.filters import DrawFilter, DrawQuery, echo
-from api.models import Category, PoolBand, PoolSnapshot
+from api.models import Category, Draw, PoolBand, PoolSnapshot
 from api.reads import Db
 
 # Between years and band bounds in labels: an en dash, as in print.
@@ -82,8 +82,10 @@ async def crs_chart(
     date_to: date | None = None,
     *,
     width: int = specs.DEFAULT_WIDTH,
+    highlight: str | None = None,
 ) -> Chart:
-    """The cut-off CRS of every round over time, one line per category."""
+    """The cut-off CRS of every round over time, one line per category; ``highlight``: a round
+    to ring and label (one of those drawn)."""
     check_width(width)
     f = DrawFilter(categories=tuple(categories), date_from=date_from, date_to=date_to)
     draws = (await reads.list_draws(db, DrawQuery(filter=f, sort="date", limit=None))).draws
@@ -102,7 +104,10 @@ async def crs_chart(
     ]
     newest = draws[-1]
     span = _span(draws[0].date, newest.date)
-    title = "Express Entry cut-off scores by category"
+    marked = _highlighted(draws, highlight) if highlight is not None else None
+    one = len(present) == 1
+    title = "Express Entry cut-off scores" + ("" if one else " by category")
+    subtitle = f"Lowest CRS score invited in each round, {span}"
     description = (
         f"Line chart of the cut-off CRS score of each Express Entry round, {span}: "
         f"{len(draws)} rounds in {len(present)} categories "
@@ -111,15 +116,22 @@ async def crs_chart(
         f"Newest: round {newest.number} on {newest.date.isoformat()}, "
         f"{styles[newest.category.slug].name}, cut-off {newest.crs_min}."
     )
+    if marked is not None:
+        description += (
+            f" Marked: round {marked.number} on {marked.date.isoformat()}, "
+            f"cut-off {marked.crs_min}."
+        )
     source = await _source(db)
     spec = specs.crs_spec(
         _with_gaps(points),
         present,
         title=title,
-        subtitle=f"Lowest CRS score invited in each round, {span}",
+        # One line: its name heads the subtitle (on a line of its own: names are long).
+        subtitle=[present[0].name, subtitle] if one else subtitle,
         description=description,
         source=source,
         width=width,
+        highlight=_highlight_row(marked, draws) if marked is not None else None,
     )
     table = ChartTable(
         columns=("date", "number", "category", "crs_min", "invitations"),
@@ -132,6 +144,28 @@ async def crs_chart(
     return Chart(
         name="crs", title=title, description=description, source=source, spec=spec, table=table
     )
+
+
+def _highlighted(draws: Sequence[Draw], number: str) -> Draw:
+    wanted = reads.normalise_draw_number(number)
+    for draw in draws:
+        if draw.number == wanted:
+            return draw
+    raise InvalidParameter(
+        f"highlight: round {wanted} is not among the rounds drawn (check category, from and to)"
+    )
+
+
+def _highlight_row(marked: Draw, draws: Sequence[Draw]) -> dict[str, Any]:
+    # Label to the left of the ring in the right half of the time axis, so it stays inside.
+    first, last = draws[0].date, draws[-1].date
+    right_half = (marked.date - first) > (last - first) / 2
+    return {
+        "date": marked.date.isoformat(),
+        "crs_min": marked.crs_min,
+        "label": f"#{marked.number}: {marked.crs_min}",
+        "align": "right" if right_half else "left",
+    }
 
 
 async def invitations_chart(

@@ -78,7 +78,7 @@ def _figure(
     body: alt.Chart | alt.LayerChart,
     *,
     title: str,
-    subtitle: str,
+    subtitle: str | list[str],
     description: str,
     source: str,
     width: int,
@@ -104,15 +104,15 @@ def _figure(
     spec: dict[str, Any] = (
         figure.configure(font=_FONT, background="white")
         .configure_axis(
-            labelFontSize=12,
-            titleFontSize=13,
+            labelFontSize=13,
+            titleFontSize=14,
             labelColor=_INK,
             titleColor=_INK,
             titleFontWeight="normal",
             gridColor="#e3e3e3",
         )
-        .configure_legend(labelFontSize=12, labelColor=_INK, rowPadding=4)
-        .configure_title(fontSize=17, subtitleFontSize=13, color=_INK, subtitleColor=_MUTED)
+        .configure_legend(labelFontSize=13, labelColor=_INK, rowPadding=4)
+        .configure_title(fontSize=18, subtitleFontSize=14, color=_INK, subtitleColor=_MUTED)
         .configure_view(stroke=None)
         .to_dict(validate=False)
     )
@@ -124,12 +124,16 @@ def crs_spec(
     styles: Sequence[Style],
     *,
     title: str,
-    subtitle: str,
+    subtitle: str | list[str],
     description: str,
     source: str,
     width: int,
+    highlight: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Cut-off over time, one line per category. ``rows``: date, category, crs_min (None: gap)."""
+    """Cut-off over time, one line per category. ``rows``: date, category, crs_min (None: gap).
+
+    ``highlight`` (a row, with ``label`` and ``align``): one round ringed and labelled.
+    """
     import altair as alt
 
     scale_domain = [s.name for s in styles]
@@ -168,8 +172,26 @@ def crs_spec(
         )
         .properties(width=_plot_width(width), height=320)
     )
+    body: alt.Chart | alt.LayerChart = line
+    if highlight is not None:
+        marked = alt.Chart(alt.InlineData(values=[highlight])).encode(
+            x="date:T", y="crs_min:Q", text="label:N"
+        )
+        ring = marked.mark_point(size=220, strokeWidth=2.5, color=_INK, filled=False)
+        left = highlight["align"] == "left"
+        text = {
+            "align": highlight["align"],
+            "dx": 12 if left else -12,
+            "dy": -14,
+            "fontSize": 14,
+            "fontWeight": "bold",
+        }
+        # A white outline under the label keeps it legible where it crosses a line.
+        halo = marked.mark_text(**text, stroke="white", strokeWidth=4, strokeJoin="round")
+        label = marked.mark_text(**text, color=_INK)
+        body = alt.LayerChart(layer=[line, ring, halo, label])
     return _figure(
-        line, title=title, subtitle=subtitle, description=description, source=source, width=width
+        body, title=title, subtitle=subtitle, description=description, source=source, width=width
     )
 
 
@@ -178,7 +200,7 @@ def invitations_spec(
     styles: Sequence[Style],
     *,
     title: str,
-    subtitle: str,
+    subtitle: str | list[str],
     description: str,
     source: str,
     width: int,
@@ -224,7 +246,7 @@ def pool_spec(
     snapshots: Sequence[str],
     *,
     title: str,
-    subtitle: str,
+    subtitle: str | list[str],
     description: str,
     source: str,
     width: int,

@@ -62,6 +62,15 @@ def _draw_filter(
     return DrawFilter.parse(raw)
 
 
+HighlightParam = Annotated[
+    str | None,
+    QueryParameter(
+        name="highlight",
+        description="A round to ring and label, e.g. `385` (one of the rounds drawn)",
+        max_length=12,
+    ),
+]
+
 _Render = Callable[[Chart], Awaitable[bytes]]
 
 
@@ -118,9 +127,12 @@ class ChartsController(Controller):
         date_from: str | None,
         date_to: str | None,
         width: int,
+        highlight: str | None = None,
     ) -> Response[bytes]:
         f = _draw_filter(category, date_from, date_to)
-        chart = await crs_chart(db, f.categories, f.date_from, f.date_to, width=width)
+        chart = await crs_chart(
+            db, f.categories, f.date_from, f.date_to, width=width, highlight=highlight
+        )
         return await _answer(chart, suffix)
 
     @get("/crs.svg", media_type=SVG, summary="Cut-off CRS over time, SVG", description=_CRS)
@@ -131,8 +143,9 @@ class ChartsController(Controller):
         date_from: FromParam = None,
         date_to: ToParam = None,
         width: WidthParam = DEFAULT_WIDTH,
+        highlight: HighlightParam = None,
     ) -> Response[bytes]:
-        return await self._crs(db, "svg", category, date_from, date_to, width)
+        return await self._crs(db, "svg", category, date_from, date_to, width, highlight)
 
     @get("/crs.png", media_type=PNG, summary="Cut-off CRS over time, PNG", description=_CRS)
     async def crs_png(
@@ -142,8 +155,9 @@ class ChartsController(Controller):
         date_from: FromParam = None,
         date_to: ToParam = None,
         width: WidthParam = DEFAULT_WIDTH,
+        highlight: HighlightParam = None,
     ) -> Response[bytes]:
-        return await self._crs(db, "png", category, date_from, date_to, width)
+        return await self._crs(db, "png", category, date_from, date_to, width, highlight)
 
     @get(
         "/crs.vl.json",
@@ -158,8 +172,9 @@ class ChartsController(Controller):
         date_from: FromParam = None,
         date_to: ToParam = None,
         width: WidthParam = DEFAULT_WIDTH,
+        highlight: HighlightParam = None,
     ) -> Response[bytes]:
-        return await self._crs(db, "vl.json", category, date_from, date_to, width)
+        return await self._crs(db, "vl.json", category, date_from, date_to, width, highlight)
 
     @get("/crs.csv", media_type=CSV, summary="Cut-off CRS over time, its data", description=_CRS)
     async def crs_csv(

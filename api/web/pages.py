@@ -38,7 +38,7 @@ HERE = Path(__file__).parent
 ASSETS = "/assets"
 # Widths the dashboard draws charts at: a phone's column, the headline's and a half column.
 NARROW_WIDTH = 360
-HEADLINE_WIDTH = 760
+HEADLINE_WIDTH = 900
 HALF_WIDTH = 560
 NEWEST_DRAWS = 20
 HTML = "text/html"
@@ -297,6 +297,7 @@ async def draw_context_view(db: Database, draw: Draw) -> dict[str, Any]:
         snapshot = found.get(draw.pool_snapshot_date)
     styles = await category_styles(db)
     chart_from = _year_start(draw.date, 3)
+    chart = [("category", draw.category.slug), ("from", chart_from), ("highlight", draw.number)]
     return {
         "as_of": await _as_of(db),
         "draw": draw,
@@ -305,8 +306,9 @@ async def draw_context_view(db: Database, draw: Draw) -> dict[str, Any]:
         "context": [],
         "has_context": False,
         "chart_from": chart_from,
-        "chart_url": "/v1/charts/crs.svg?"
-        + urlencode([("category", draw.category.slug), ("from", chart_from)]),
+        "chart_url": "/v1/charts/crs.svg?" + urlencode(chart),
+        "chart_url_narrow": "/v1/charts/crs.svg?"
+        + urlencode([*chart, ("width", str(NARROW_WIDTH))]),
     }
 
 

@@ -207,3 +207,14 @@ async def test_charts_of_an_empty_store_are_404_problems(client: Client) -> None
 async def test_each_spec_is_valid_vega_lite(client: Client, name: str) -> None:
     spec = (await client.get(f"/v1/charts/{name}.vl.json")).json()
     altair.VConcatChart.from_dict(spec, validate=True)
+
+
+@pytest.mark.usefixtures("loaded")
+async def test_a_highlighted_round_is_ringed_and_labelled(client: Client) -> None:
+    draw = (await client.get("/v1/draws/398")).json()
+    svg = (await client.get("/v1/charts/crs.svg?category=healthcare&highlight=398")).text
+    assert f"#398: {draw['crs_min']}" in svg
+    assert f"Marked: round 398 on {draw['date']}, cut-off {draw['crs_min']}." in svg
+    elsewhere = await client.get("/v1/charts/crs.svg?category=cec&highlight=398")
+    assert elsewhere.status_code == 400
+    assert "round 398 is not among the rounds drawn" in elsewhere.json()["detail"]
