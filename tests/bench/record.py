@@ -41,6 +41,8 @@ WORKLOADS = (
     Workload("W4", "all draws as CSV", "/v1/draws.csv"),
     Workload("W5", "GraphQL newest 20 + category", "/graphql", BENCH_SRC / "bodies" / "w5.json"),
     Workload("W6", f"page {DEEP_PAGES + 1} of 50 (cursor)", "/v1/draws?limit=50&cursor={cursor}"),
+    Workload("W7", "cut-off chart (SVG)", "/v1/charts/crs.svg"),
+    Workload("W8", "dashboard (HTML)", "/"),
 )
 
 
