@@ -46,6 +46,11 @@ class Table(msgspec.Struct, frozen=True):
     columns: tuple[Column, ...]
 
 
+_CATEGORY_NAME = Column(
+    "category_name", "text", "Category", 40, "the line's current display name", path="category.name"
+)
+
+
 def _draw_columns() -> tuple[Column, ...]:
     return (
         Column(
@@ -67,14 +72,7 @@ def _draw_columns() -> tuple[Column, ...]:
             "`french-language-proficiency`, ...); see `/v1/categories`",
             path="category.slug",
         ),
-        Column(
-            "category_name",
-            "text",
-            "Category",
-            40,
-            "the line's current display name",
-            path="category.name",
-        ),
+        _CATEGORY_NAME,
         Column(
             "category_version",
             "int",
@@ -169,14 +167,7 @@ YEARLY_BY_CATEGORY = Table(
             "stable id of the category line (see `/v1/categories`)",
             path="category.slug",
         ),
-        Column(
-            "category_name",
-            "text",
-            "Category",
-            40,
-            "the line's current display name",
-            path="category.name",
-        ),
+        _CATEGORY_NAME,
         *_YEARLY_NUMBERS,
     ),
 )
