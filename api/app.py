@@ -30,6 +30,7 @@ from api.rest.openapi import CompletedJson, openapi_json, operation_id
 from api.rest.params import check_query_params, query_defaults
 from api.rest.pool import POOL_ROUTES, PoolController
 from api.rest.stats import YEARLY_ROUTES, StatusController
+from api.rest.trends import SERIES_ROUTES, TrendsController
 from api.settings import Settings
 from api.web.pages import PagesController, assets_router, favicon, template_config
 
@@ -59,6 +60,8 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="stats", description="Aggregates for trends"),
             Tag(name="charts", description="Charts as SVG, PNG, Vega-Lite spec and CSV"),
             Tag(name="status", description="Freshness of the data"),
+            Tag(name="series", description="Cut-offs and invitations over time, FRED-style"),
+            Tag(name="standing", description="Where a CRS score stands in the pool and rounds"),
         ],
         operation_id_creator=operation_id,
         path="/docs",
@@ -127,6 +130,9 @@ def create_app(settings: Settings) -> Litestar:
             *YEARLY_ROUTES,
             unknown_format_route("/v1", ["draws", "pool"]),
             unknown_format_route("/v1/stats", ["yearly"]),
+            *SERIES_ROUTES,
+            unknown_format_route("/v1/series", ["crs", "invitations"]),
+            TrendsController,
             graphql_router(),
             openapi_json,
             ErrorPagesController,

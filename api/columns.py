@@ -198,7 +198,37 @@ POOL = Table(
     ),
 )
 
-TABLES = (DRAWS, YEARLY, YEARLY_BY_CATEGORY, POOL)
+SERIES = Table(
+    "series",
+    "Express Entry series over time",
+    (
+        Column(
+            "period",
+            "text",
+            "Period",
+            11,
+            "the round date (`frequency=draw`), month `2025-12`, quarter `2025-Q4` or year `2025`",
+        ),
+        Column(
+            "category",
+            "text",
+            "Category (id)",
+            24,
+            "the series' category line (see `/v1/categories`); empty: all rounds together",
+        ),
+        Column(
+            "value",
+            "float",
+            "Value",
+            10,
+            "the period's figure in the series' units (see `meta` of the JSON); empty when no "
+            "round fell in the period",
+            format="#,##0.##",
+        ),
+        Column("draws", "int", "Rounds", 8, "rounds in the period"),
+    ),
+)
+TABLES = (DRAWS, YEARLY, YEARLY_BY_CATEGORY, POOL, SERIES)
 
 
 # --- docs ----------------------------------------------------------------------------------

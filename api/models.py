@@ -136,3 +136,131 @@ class DataStamp(msgspec.Struct, frozen=True, kw_only=True):
     data_changed_at: dt.datetime
     newest_draw_date: dt.date | None
     source: str | None
+
+
+# --- trends: series, a round's context, pool history, standing -----------------------------
+
+
+class SeriesPoint(msgspec.Struct, frozen=True, kw_only=True):
+    """One period of a series. ``value`` is null when no round fell in the period."""
+
+    period: str
+    value: int | float | None
+    draws: int
+    category: str | None
+
+
+class SeriesMeta(msgspec.Struct, frozen=True, kw_only=True):
+    measure: str
+    categories: list[str] | None
+    date_from: dt.date | None = msgspec.field(name="from")
+    date_to: dt.date | None = msgspec.field(name="to")
+    frequency: str
+    agg: str
+    transform: str | None
+    window: int | None
+    units: str
+    description: str
+
+
+class Series(msgspec.Struct, frozen=True, kw_only=True):
+    data: list[SeriesPoint]
+    meta: SeriesMeta
+
+
+class YearToDate(msgspec.Struct, frozen=True, kw_only=True):
+    """Rounds of the year up to and including one round."""
+
+    draws: int
+    crs_min: int
+    crs_max: int
+    invitations_min: int
+    invitations_max: int
+    invitations_total: int
+
+
+class PreviousRound(msgspec.Struct, frozen=True, kw_only=True):
+    number: str
+    date: dt.date
+    crs_min: int
+    invitations: int
+    crs_change: int
+    days_between: int
+
+
+class DrawContext(msgspec.Struct, frozen=True, kw_only=True):
+    """A round among the others: the facts an article about it states."""
+
+    number: str
+    date: dt.date
+    category: str
+    year: int
+    year_rank: int
+    category_year_rank: int
+    year_to_date: YearToDate
+    category_year_to_date: YearToDate
+    previous_in_category: PreviousRound | None
+    pool_snapshot: PoolSnapshot | None
+
+
+class BandPoint(msgspec.Struct, frozen=True, kw_only=True):
+    date: dt.date
+    candidates: int
+    total: int
+
+
+class BandHistory(msgspec.Struct, frozen=True, kw_only=True):
+    band: int
+    name: str
+    crs_lo: int
+    crs_hi: int
+    is_subtotal: bool
+    data: list[BandPoint]
+
+
+class BandChange(msgspec.Struct, frozen=True, kw_only=True):
+    band: int
+    name: str
+    crs_lo: int
+    crs_hi: int
+    is_subtotal: bool
+    candidates: int
+    previous_candidates: int
+    change: int
+
+
+class PoolChange(msgspec.Struct, frozen=True, kw_only=True):
+    date: dt.date
+    previous_date: dt.date
+    bands: list[BandChange]
+
+
+class PoolStanding(msgspec.Struct, frozen=True, kw_only=True):
+    date: dt.date
+    candidates_at_or_above: int
+    total: int
+    share: float
+    exact: bool
+    method: str
+
+
+class RoundRef(msgspec.Struct, frozen=True, kw_only=True):
+    number: str
+    date: dt.date
+    crs_min: int
+
+
+class CategoryStanding(msgspec.Struct, frozen=True, kw_only=True):
+    category: str
+    name: str
+    rounds: int
+    met: int
+    latest_round: RoundRef
+    latest_met: RoundRef | None
+
+
+class Standing(msgspec.Struct, frozen=True, kw_only=True):
+    crs: int
+    last: int
+    pool: PoolStanding | None
+    draws: list[CategoryStanding]

@@ -19,25 +19,37 @@ import msgspec
 from api.db import query
 from api.errors import InvalidParameter, NotFound
 from api.filters import DEFAULT_LIMIT as DEFAULT_LIMIT
+from api.filters import FILTERS, check_int_range, check_slug, echo, parse_choice, where_clause
 from api.filters import MAX_LIMIT as MAX_LIMIT
 from api.filters import SORTS as SORTS
 from api.filters import DrawFilter as DrawFilter
 from api.filters import DrawQuery as DrawQuery
 from api.filters import DrawSort as DrawSort
-from api.filters import check_slug, echo, where_clause
 from api.ingest.ircc import API_FIELDS
 from api.models import (
+    BandChange,
+    BandHistory,
+    BandPoint,
     Category,
     CategoryRef,
+    CategoryStanding,
     DataStamp,
     Draw,
+    DrawContext,
     DrawPage,
     DrawRevision,
     IngestSummary,
     PoolBand,
+    PoolChange,
     PoolSnapshot,
     PoolSnapshotSummary,
+    PoolStanding,
     RevisionChange,
+    RoundRef,
+    Series,
+    SeriesMeta,
+    SeriesPoint,
+    Standing,
     Status,
     YearlyStat,
 )
@@ -393,3 +405,267 @@ async def data_stamp(db: Db) -> DataStamp:
         newest_draw_date=r["newest_draw_date"],
         source=r["source"],
     )
+
+
+# --- trends: series, a round's context, pool history, standing ----------------------------
+
+SERIES_FREQUENCIES: tuple[str, ...] = ("draw", "month", "quarter", "year")
+CRS_AGGS: tuple[str, ...] = ("min", "max", "mean", "last")
+INVITATION_AGGS: tuple[str, ...] = ("sum", "count")
+SERIES_TRANSFORMS: tuple[str, ...] = ("change", "pct_change", "yoy", "rolling_mean")
+MAX_WINDOW = 120
+DEFAULT_WINDOW = 3
+MAX_CRS_SCORE = 1200
+DEFAULT_LAST = 10
+MAX_LAST = 100
+
+
+class SeriesSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """What a series answers: which rounds (the draw filter: its categories make one series
+    each, its dates bound the periods), grouped how, aggregated and transformed how.
+
+    ``agg`` None means the measure's default (``min`` for CRS, ``sum`` for invitations).
+    """
+
+    filter: DrawFilter = DrawFilter()
+    frequency: str = "draw"
+    agg: str | None = None
+    transform: str | None = None
+    window: int | None = None
+
+
+def _check_series(spec: SeriesSpec, aggs: tuple[str, ...]) -> tuple[str, int | None]:
+    """Validates ``spec``; returns the aggregation and the window to use."""
+    parse_choice("frequency", spec.frequency, SERIES_FREQUENCIES)
+    agg = parse_choice("agg", spec.agg, aggs) if spec.agg is not None else aggs[0]
+    if spec.transform is not None:
+        parse_choice("transform", spec.transform, SERIES_TRANSFORMS)
+    if spec.transform == "yoy" and spec.frequency == "draw":
+        raise InvalidParameter("`transform` yoy needs `frequency` month, quarter or year")
+    window = spec.window
+    if spec.transform == "rolling_mean":
+        window = DEFAULT_WINDOW if window is None else window
+        check_int_range("window", window, 1, MAX_WINDOW)
+    elif window is not None:
+        raise InvalidParameter("`window` applies only to `transform` rolling_mean")
+    return agg, window
+
+
+@functools.cache
+def _trend_sql(name: str, extra: tuple[str, ...]) -> str:
+    """Query ``name`` with the draw filter's predicates as {where}, its arguments first (each
+    also as {attr}), then ``extra`` arguments in order; placeholders are argument numbers."""
+    args = {spec.attr: f"${n}" for n, spec in enumerate(FILTERS, start=1)}
+    args.update({name: f"${n}" for n, name in enumerate(extra, start=len(FILTERS) + 1)})
+    return query(name).format(where=where_clause(), **args)
+
+
+_UNITS = {
+    "crs": "CRS points",
+    "invitations": "invitations",
+}
+
+
+def _series_units(measure: str, agg: str, transform: str | None) -> str:
+    base = "rounds" if agg == "count" else _UNITS[measure]
+    if transform in ("pct_change", "yoy"):
+        return "percent"
+    if transform == "change":
+        return f"{base}, change from the previous period"
+    return base
+
+
+def _series_description(measure: str, agg: str, spec: SeriesSpec, window: int | None) -> str:
+    what = {
+        "min": "lowest cut-off CRS score",
+        "max": "highest cut-off CRS score",
+        "mean": "mean cut-off CRS score",
+        "last": "cut-off CRS score of the last round",
+        "sum": "invitations issued",
+        "count": "number of rounds",
+    }[agg]
+    per = "per round date" if spec.frequency == "draw" else f"per {spec.frequency}"
+    how = {
+        None: "",
+        "change": "; change from the previous period",
+        "pct_change": "; percent change from the previous period",
+        "yoy": "; percent change from the same period a year earlier",
+        "rolling_mean": f"; mean over the last {window} periods",
+    }[spec.transform]
+    return f"{what} {per}{how}"
+
+
+def _number(value: float | None) -> int | float | None:
+    return int(value) if value is not None and value.is_integer() else value
+
+
+_SERIES_ARGS = ("measure", "frequency", "agg", "transform", "window")
+
+
+async def _series(db: Db, measure: str, spec: SeriesSpec, aggs: tuple[str, ...]) -> Series:
+    agg, window = _check_series(spec, aggs)
+    f = spec.filter
+    await _check_categories(db, f.categories)
+    rows = await db.fetch(
+        _trend_sql("series", _SERIES_ARGS),
+        *f.args(),
+        measure,
+        spec.frequency,
+        agg,
+        spec.transform,
+        window,
+    )
+    meta = SeriesMeta(
+        measure=measure,
+        categories=list(f.categories) or None,
+        date_from=f.date_from,
+        date_to=f.date_to,
+        frequency=spec.frequency,
+        agg=agg,
+        transform=spec.transform,
+        window=window,
+        units=_series_units(measure, agg, spec.transform),
+        description=_series_description(measure, agg, spec, window),
+    )
+    data = [
+        SeriesPoint(
+            period=r["period"], value=_number(r["value"]), draws=r["draws"], category=r["category"]
+        )
+        for r in rows
+    ]
+    return Series(data=data, meta=meta)
+
+
+async def crs_series(db: Db, spec: SeriesSpec) -> Series:
+    """The cut-off CRS score over time: one series per category, or all rounds as one."""
+    return await _series(db, "crs", spec, CRS_AGGS)
+
+
+async def invitation_series(db: Db, spec: SeriesSpec) -> Series:
+    """Invitations (or rounds, ``agg="count"``) over time, like ``crs_series``."""
+    return await _series(db, "invitations", spec, INVITATION_AGGS)
+
+
+async def draw_context(db: Db, number: str) -> DrawContext:
+    """Round ``number`` among the others: its rank in the year, its line's year, the one before."""
+    normalised = normalise_draw_number(number)
+    raw: str | None = await db.fetchval(query("draw_context"), normalised)
+    if raw is None:
+        raise NotFound(f"there is no round {normalised}")
+    return msgspec.json.decode(raw, type=DrawContext)
+
+
+def _band_name(lo: int, hi: int) -> str:
+    return f"{lo}-{hi}"
+
+
+async def pool_band_history(db: Db, band: str) -> BandHistory:
+    """One CRS band's count over every served snapshot, oldest first.
+
+    ``band`` is the band's range as ``/v1/pool/{date}`` gives it (``crs_lo-crs_hi``, e.g.
+    ``451-500``) or its ``band`` number (1..17).
+    """
+    known = await db.fetch(query("pool_band_names"))
+    wanted = band.strip()
+    found = next(
+        (b for b in known if wanted in (_band_name(b["crs_lo"], b["crs_hi"]), str(b["band"]))),
+        None,
+    )
+    if found is None:
+        names = ", ".join(_band_name(b["crs_lo"], b["crs_hi"]) for b in known) or "none yet"
+        raise InvalidParameter(f"`band` must be one of {names} (or its number); got {echo(band)}")
+    rows = await db.fetch(query("pool_band_history"), found["band"])
+    return BandHistory(
+        band=found["band"],
+        name=_band_name(found["crs_lo"], found["crs_hi"]),
+        crs_lo=found["crs_lo"],
+        crs_hi=found["crs_hi"],
+        is_subtotal=found["is_subtotal"],
+        data=[
+            BandPoint(date=r["snapshot_date"], candidates=r["candidates"], total=r["total"])
+            for r in rows
+        ],
+    )
+
+
+async def pool_changes(db: Db) -> list[PoolChange]:
+    """Per served snapshot (newest first), each band's change from the snapshot before it."""
+    changes: dict[date, PoolChange] = {}
+    for r in await db.fetch(query("pool_changes")):
+        change = changes.get(r["snapshot_date"])
+        if change is None:
+            change = changes[r["snapshot_date"]] = PoolChange(
+                date=r["snapshot_date"], previous_date=r["previous_date"], bands=[]
+            )
+        change.bands.append(
+            BandChange(
+                band=r["band"],
+                name=_band_name(r["crs_lo"], r["crs_hi"]),
+                crs_lo=r["crs_lo"],
+                crs_hi=r["crs_hi"],
+                is_subtotal=r["is_subtotal"],
+                candidates=r["candidates"],
+                previous_candidates=r["previous_candidates"],
+                change=r["change"],
+            )
+        )
+    return list(changes.values())
+
+
+async def _pool_standing(db: Db, crs: int) -> PoolStanding | None:
+    r = await db.fetchrow(query("standing_pool"), crs)
+    if r is None:
+        return None
+    total, above = r["total"], r["candidates_at_or_above"]
+    if r["split_lo"] is None:
+        method = "sum of the CRS bands at or above the score (the score starts a band)"
+    else:
+        method = (
+            f"sum of the bands above the score, plus {r['split_hi'] - crs + 1} of the "
+            f"{r['split_hi'] - r['split_lo'] + 1} scores of band "
+            f"{_band_name(r['split_lo'], r['split_hi'])} ({r['split_candidates']} candidates), "
+            "assuming its candidates are spread evenly over its scores; rounded"
+        )
+    return PoolStanding(
+        date=r["snapshot_date"],
+        candidates_at_or_above=above,
+        total=total,
+        share=r["share"],
+        exact=r["split_lo"] is None,
+        method=method,
+    )
+
+
+async def standing(
+    db: Db,
+    crs: int,
+    categories: Sequence[str] | DrawFilter = (),
+    last: int = DEFAULT_LAST,
+) -> Standing:
+    """Where a CRS score stands: the pool at or above it, and per category line how many of its
+    ``last`` newest rounds (of those ``categories``, or matching that draw filter) it met."""
+    check_int_range("crs", crs, 0, MAX_CRS_SCORE)
+    check_int_range("last", last, 1, MAX_LAST)
+    f = (
+        categories
+        if isinstance(categories, DrawFilter)
+        else DrawFilter(categories=tuple(categories))
+    )
+    await _check_categories(db, f.categories)
+    rows = await db.fetch(_trend_sql("standing_draws", ("crs", "last")), *f.args(), crs, last)
+    lines = [
+        CategoryStanding(
+            category=r["slug"],
+            name=r["name"],
+            rounds=r["rounds"],
+            met=r["met"],
+            latest_round=RoundRef(
+                number=r["last_number"], date=r["last_date"], crs_min=r["last_crs_min"]
+            ),
+            latest_met=None
+            if r["met_number"] is None
+            else RoundRef(number=r["met_number"], date=r["met_date"], crs_min=r["met_crs_min"]),
+        )
+        for r in rows
+    ]
+    return Standing(crs=crs, last=last, pool=await _pool_standing(db, crs), draws=lines)

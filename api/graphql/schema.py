@@ -21,6 +21,17 @@ from api import models, reads
 from api.errors import NotFound
 from api.graphql import errors, limits
 from api.graphql.execution import FastLeavesExecutionContext
+from api.graphql.trends import (
+    BandHistory,
+    CrsAgg,
+    InvitationAgg,
+    PoolChange,
+    Series,
+    SeriesFrequency,
+    SeriesTransform,
+    Standing,
+    series_spec,
+)
 from api.graphql.types import (
     Category,
     Draw,
@@ -106,6 +117,61 @@ class Query:
     @staticmethod
     async def status(info: Info) -> models.Status:
         return await reads.status(info.context.db)
+
+    @field(graphql_type=Series, description="The cut-off CRS over time (REST /v1/series/crs)")
+    @staticmethod
+    async def crs_series(
+        info: Info,
+        filter: DrawFilter | None = None,
+        frequency: SeriesFrequency = SeriesFrequency.DRAW,
+        agg: CrsAgg = CrsAgg.MIN,
+        transform: SeriesTransform | None = None,
+        window: int | None = None,
+    ) -> models.Series:
+        f = filter.to_read_filter() if filter is not None else reads.DrawFilter()
+        spec = series_spec(f, frequency, agg, transform, window)
+        return await reads.crs_series(info.context.db, spec)
+
+    @field(graphql_type=Series, description="Invitations over time (REST /v1/series/invitations)")
+    @staticmethod
+    async def invitation_series(
+        info: Info,
+        filter: DrawFilter | None = None,
+        frequency: SeriesFrequency = SeriesFrequency.DRAW,
+        agg: InvitationAgg = InvitationAgg.SUM,
+        transform: SeriesTransform | None = None,
+        window: int | None = None,
+    ) -> models.Series:
+        f = filter.to_read_filter() if filter is not None else reads.DrawFilter()
+        spec = series_spec(f, frequency, agg, transform, window)
+        return await reads.invitation_series(info.context.db, spec)
+
+    @field(
+        graphql_type=BandHistory,
+        description="One CRS band over every snapshot; `band` as 451-500 or its number",
+    )
+    @staticmethod
+    async def pool_band_history(info: Info, band: str) -> models.BandHistory:
+        return await reads.pool_band_history(info.context.db, band)
+
+    @field(graphql_type=list[PoolChange], description="Per snapshot, each band's change")
+    @staticmethod
+    async def pool_changes(info: Info) -> list[models.PoolChange]:
+        return await reads.pool_changes(info.context.db)
+
+    @field(
+        graphql_type=Standing,
+        description="Where a CRS score stands (REST /v1/standing); `filter` chooses the rounds",
+    )
+    @staticmethod
+    async def standing(
+        info: Info,
+        crs: int,
+        filter: DrawFilter | None = None,
+        last: int = reads.DEFAULT_LAST,
+    ) -> models.Standing:
+        f = filter.to_read_filter() if filter is not None else reads.DrawFilter()
+        return await reads.standing(info.context.db, crs, f, last)
 
 
 def _rfc3339(value: Any) -> str:

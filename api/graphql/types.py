@@ -22,6 +22,7 @@ from strawberry.utils.str_converters import to_camel_case
 from api import models, reads
 from api.graphql.context import Context
 from api.graphql.limits import check_first
+from api.graphql.trends import DrawContext
 
 Info = strawberry.Info[Context, None]
 F = TypeVar("F")
@@ -191,6 +192,15 @@ class Draw:
         if parent.pool_snapshot_date is None:
             return None
         return info.context.loaders.pool_snapshot.load(parent.pool_snapshot_date)
+
+    @field(
+        graphql_type=DrawContext,
+        description="Its rank in the year and in its line, the line's year so far, the round "
+        "before it in its line, its pool snapshot (REST /v1/draws/{number}/context)",
+    )
+    @staticmethod
+    async def context(parent: strawberry.Parent[models.Draw], info: Info) -> models.DrawContext:
+        return await reads.draw_context(info.context.db, parent.number)
 
 
 CategorySource = models.Category | models.CategoryRef

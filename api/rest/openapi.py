@@ -289,7 +289,8 @@ class _Enums:
         values = schema.get("enum")
         if schema.get("type") != "string" or not values or "$ref" in schema:
             return schema
-        name = f"{ENUM_OWNER.get(tag, _pascal(tag))}{_pascal(param)}"
+        # A parameter may name its enum (two endpoints of one tag with different `agg` values).
+        name = schema.get("title") or f"{ENUM_OWNER.get(tag, _pascal(tag))}{_pascal(param)}"
         component = {
             "title": name,
             "type": "string",

@@ -30,6 +30,7 @@ from api.filters import (
     RANGES,
     SLUG,
     SORTS,
+    DrawFilter,
     DrawQuery,
     FilterField,
     echo,
@@ -216,11 +217,7 @@ def draw_query_dependency(default_limit: int | None) -> Provide:
     """
 
     def provide_draw_query(**values: Any) -> DrawQuery:
-        raw: dict[str, list[str]] = {}
-        for spec in FILTERS:
-            value = values[spec.attr]
-            if value is not None:
-                raw[spec.name] = value if isinstance(value, list) else [value]
+        raw = _raw_filter_values(values)
         for name in _PAGE_PARAMS:
             if values[name] is not None:
                 raw[name] = [str(values[name])]
@@ -235,11 +232,41 @@ def draw_query_dependency(default_limit: int | None) -> Provide:
     return Provide(provide_draw_query, sync_to_thread=False)
 
 
-def _draw_query_signature(default_limit: int | None) -> inspect.Signature:
+def _raw_filter_values(values: dict[str, Any]) -> dict[str, list[str]]:
+    raw: dict[str, list[str]] = {}
+    for spec in FILTERS:
+        value = values[spec.attr]
+        if value is not None:
+            raw[spec.name] = value if isinstance(value, list) else [value]
+    return raw
+
+
+def _filter_signature_params() -> list[inspect.Parameter]:
     kw = inspect.Parameter.KEYWORD_ONLY
-    params = [
+    return [
         inspect.Parameter(s.attr, kw, default=None, annotation=_filter_param(s)) for s in FILTERS
     ]
+
+
+def draw_filter_dependency() -> Provide:
+    """``draw_filter: DrawFilter`` for a handler: the filters alone, no order and no page
+    (which rounds a series or a standing counts)."""
+
+    def provide_draw_filter(**values: Any) -> DrawFilter:
+        return DrawFilter.parse(_raw_filter_values(values))
+
+    signature = inspect.Signature(_filter_signature_params(), return_annotation=DrawFilter)
+    provide_draw_filter.__signature__ = signature  # type: ignore[attr-defined]
+    provide_draw_filter.__annotations__ = {
+        **{p.name: p.annotation for p in signature.parameters.values()},
+        "return": DrawFilter,
+    }
+    return Provide(provide_draw_filter, sync_to_thread=False)
+
+
+def _draw_query_signature(default_limit: int | None) -> inspect.Signature:
+    kw = inspect.Parameter.KEYWORD_ONLY
+    params = _filter_signature_params()
     defaults = {"sort": "-date", "limit": default_limit, "cursor": None}
     for name, annotation in _PAGE_PARAMS.items():
         params.append(inspect.Parameter(name, kw, default=defaults[name], annotation=annotation))
@@ -257,3 +284,4 @@ def text_query(name: str, description: str, **schema: Any) -> Any:
 # A page of JSON (50 rounds unless ``limit`` says otherwise), and a whole spreadsheet.
 DRAW_PAGE = draw_query_dependency(DEFAULT_LIMIT)
 DRAW_EXPORT = draw_query_dependency(None)
+DRAW_FILTER = draw_filter_dependency()

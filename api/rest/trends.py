@@ -1,0 +1,261 @@
+"""Trends: /v1/series/*, /v1/draws/{number}/context, /v1/pool/bands/history, /v1/pool/changes,
+/v1/standing. Each handler is one call into the read layer; the figures come from SQL."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get
+from litestar.di import Provide
+from litestar.params import FromPath, QueryParameter
+
+from api import reads
+from api.columns import SERIES
+from api.filters import DrawFilter, parse_int
+from api.models import BandHistory, DrawContext, PoolChange, Series, Standing
+from api.reads import SeriesSpec
+from api.rest.draws import CANONICAL, PAST_ROUND, canonical_redirect
+from api.rest.formats import Listing, Output, respond, tabular_routes
+from api.rest.params import DRAW_FILTER, Database, text_query
+
+_FILTERED = {"draw_filter": DRAW_FILTER}
+
+
+def _int_or_none(name: str, raw: str | None, lo: int, hi: int) -> int | None:
+    return None if raw is None else parse_int(name, raw, lo, hi)
+
+
+# Taken as text and checked by the read layer, so a wrong value's 400 names the allowed ones
+# (and GraphQL gets the same check); the OpenAPI lists the values.
+FrequencyParam = Annotated[
+    str | None,
+    text_query(
+        "frequency",
+        "`draw` (default): one point per round date (`period` is the date); `month` "
+        "(`2025-12`), `quarter` (`2025-Q4`), `year` (`2025`): every period of the range, "
+        "`value` null where no round fell",
+        type="string",
+        enum=list(reads.SERIES_FREQUENCIES),
+    ),
+]
+TransformParam = Annotated[
+    str | None,
+    text_query(
+        "transform",
+        "`change` from the previous period, `pct_change` (percent), `yoy` (percent change from "
+        "a year earlier; not with `frequency=draw`), `rolling_mean` over `window` periods",
+        type="string",
+        enum=list(reads.SERIES_TRANSFORMS),
+    ),
+]
+WindowParam = Annotated[
+    str | None,
+    text_query(
+        "window",
+        f"Periods in a `rolling_mean` (default {reads.DEFAULT_WINDOW})",
+        type="integer",
+        minimum=1,
+        maximum=reads.MAX_WINDOW,
+    ),
+]
+CrsAggParam = Annotated[
+    str | None,
+    text_query(
+        "agg",
+        "Per period: lowest (`min`, default), highest (`max`), `mean` cut-off, or the cut-off "
+        "of the `last` round",
+        type="string",
+        enum=list(reads.CRS_AGGS),
+        title="CrsSeriesAgg",
+    ),
+]
+InvitationAggParam = Annotated[
+    str | None,
+    text_query(
+        "agg",
+        "Per period: invitations (`sum`, default) or rounds (`count`)",
+        type="string",
+        enum=list(reads.INVITATION_AGGS),
+        title="InvitationSeriesAgg",
+    ),
+]
+_SERIES = (
+    "Of the rounds matching the draw filters of `/v1/draws`: one series per `category` "
+    "(repeatable), or all rounds together when none is given. Periods span `from`..`to` "
+    "(default: the first to the last matching round) and are the same for every series. Rounds "
+    "on one date are ordered by round number (91a before 91b). Also as CSV and XLSX (suffix "
+    "`.csv`, `.xlsx`, or `Accept`)."
+)
+
+
+def _spec(
+    draw_filter: DrawFilter,
+    frequency: str | None,
+    agg: str | None,
+    transform: str | None,
+    window: str | None,
+) -> SeriesSpec:
+    return SeriesSpec(
+        filter=draw_filter,
+        frequency=frequency or "draw",
+        agg=agg,
+        transform=transform,
+        window=None if window is None else parse_int("window", window, 1, reads.MAX_WINDOW),
+    )
+
+
+async def _respond(
+    request: Request[Any, Any, Any], db: Database, output: Output, series: Series, name: str
+) -> Response[Any]:
+    asked = (name, *(series.meta.categories or ()), series.meta.frequency)
+    listing = Listing(table=SERIES, rows=series.data, json=series, name_parts=asked)
+    return await respond(request, db, output, listing)
+
+
+async def crs_series(
+    request: Request[Any, Any, Any],
+    db: Database,
+    output: Output,
+    draw_filter: DrawFilter,
+    frequency: FrequencyParam = None,
+    agg: CrsAggParam = None,
+    transform: TransformParam = None,
+    window: WindowParam = None,
+) -> Response[Any]:
+    spec = _spec(draw_filter, frequency, agg, transform, window)
+    return await _respond(request, db, output, await reads.crs_series(db, spec), "crs")
+
+
+async def invitation_series(
+    request: Request[Any, Any, Any],
+    db: Database,
+    output: Output,
+    draw_filter: DrawFilter,
+    frequency: FrequencyParam = None,
+    agg: InvitationAggParam = None,
+    transform: TransformParam = None,
+    window: WindowParam = None,
+) -> Response[Any]:
+    spec = _spec(draw_filter, frequency, agg, transform, window)
+    series = await reads.invitation_series(db, spec)
+    return await _respond(request, db, output, series, "invitations")
+
+
+def _filtered(fmt: str | None) -> dict[str, Provide]:
+    return {"draw_filter": DRAW_FILTER}
+
+
+SERIES_ROUTES = [
+    *tabular_routes(
+        "/v1/series/crs",
+        crs_series,
+        json_model=Series,
+        summary="The cut-off CRS score over time",
+        file_operation="getCrsSeries",
+        file_summary="The cut-off CRS series",
+        description=_SERIES,
+        tags=["series"],
+        dependencies=_filtered,
+    ),
+    *tabular_routes(
+        "/v1/series/invitations",
+        invitation_series,
+        json_model=Series,
+        summary="Invitations (or rounds) over time",
+        file_operation="getInvitationSeries",
+        file_summary="The invitations series",
+        description=_SERIES,
+        tags=["series"],
+        dependencies=_filtered,
+    ),
+]
+
+
+class TrendsController(Controller):
+    # Each operation is tagged with its resource (the first path segment), as the others are.
+    path = "/v1"
+
+    @get(
+        "/draws/{number:str}/context",
+        summary="A round in context: its rank in the year and in its line, the line's year so "
+        "far, the round before it in its line, and the pool snapshot published with it",
+        description="Ranks order rounds by date, then by round number on one date (91a before "
+        "91b). `year_to_date` and `category_year_to_date` cover the rounds of the calendar "
+        "year up to and including this one.",
+        cache_control=PAST_ROUND,
+        tags=["draws"],
+        responses={301: CANONICAL},
+    )
+    async def draw_context(self, db: Database, number: FromPath[str]) -> Response[DrawContext]:
+        canonical = reads.normalise_draw_number(number)
+        if canonical != number:
+            return canonical_redirect(canonical, "/context")
+        return Response(await reads.draw_context(db, number))
+
+    @get(
+        "/pool/bands/history",
+        summary="One CRS band's count over every pool snapshot, oldest first",
+        tags=["pool"],
+    )
+    async def pool_band_history(
+        self,
+        db: Database,
+        band: Annotated[
+            str,
+            QueryParameter(
+                name="band",
+                max_length=20,
+                description="The band's range as `/v1/pool/{date}` gives it (`crs_lo-crs_hi`, "
+                "e.g. `451-500`), or its `band` number",
+            ),
+        ],
+    ) -> BandHistory:
+        return await reads.pool_band_history(db, band)
+
+    @get(
+        "/pool/changes",
+        summary="Per snapshot (newest first), each band's change from the snapshot before it",
+        tags=["pool"],
+    )
+    async def pool_changes(self, db: Database) -> list[PoolChange]:
+        return await reads.pool_changes(db)
+
+    @get(
+        "/standing",
+        dependencies=_FILTERED,
+        tags=["standing"],
+        summary="Where a CRS score stands: the pool at or above it, and recent rounds it met",
+        description="`pool` comes from the newest snapshot's bands; when the score falls inside "
+        "a band its candidates are assumed spread evenly over the band (`exact: false`, "
+        "`method` says how). `draws`: per category line, of its `last` newest rounds how many "
+        "had a cut-off at or below the score, and the newest round the score would have met; "
+        "the draw filters of `/v1/draws` choose which rounds count.",
+    )
+    async def standing(
+        self,
+        db: Database,
+        crs: Annotated[
+            str,
+            text_query(
+                "crs",
+                "A CRS score, an integer 0..1200",
+                type="integer",
+                minimum=0,
+                maximum=reads.MAX_CRS_SCORE,
+            ),
+        ],
+        draw_filter: DrawFilter,
+        last: Annotated[
+            str | None,
+            text_query(
+                "last",
+                f"How many of each line's newest rounds to count (default {reads.DEFAULT_LAST})",
+                type="integer",
+                minimum=1,
+                maximum=reads.MAX_LAST,
+            ),
+        ] = None,
+    ) -> Standing:
+        score = parse_int("crs", crs, 0, reads.MAX_CRS_SCORE)
+        count = _int_or_none("last", last, 1, reads.MAX_LAST) or reads.DEFAULT_LAST
+        return await reads.standing(db, score, draw_filter, count)
