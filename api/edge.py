@@ -1,0 +1,153 @@
+"""The outermost ASGI layer, in front of the response cache: what every answer passes through.
+
+- ``/healthz`` (the process is up; no I/O) and ``/readyz`` (PostgreSQL answers and data is
+  loaded), answered here: never cached, never rate-limited;
+- security headers on every answer, cached ones included (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from api.db import query
+from api.errors import ServiceUnavailable
+from api.reads import Db
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+HEALTH_PATHS = frozenset({"/healthz", "/readyz"})
+READY_TIMEOUT_RETRY = 5
+
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+def _inline_script_hashes() -> list[str]:
+    """CSP hashes of the inline scripts of pages we ship (GraphiQL's bootstrap)."""
+    page = Path(__file__).parent / "graphql" / "graphiql.html"
+    if not page.exists():
+        return []
+    return [
+        "'sha256-" + base64.b64encode(hashlib.sha256(m.encode()).digest()).decode() + "'"
+        for m in _INLINE_SCRIPT.findall(page.read_text(encoding="utf-8"))
+    ]
+
+
+def content_security_policy() -> str:
+    # Scripts only from this origin (plus the hashed bootstrap of GraphiQL): an injected script
+    # does not run. Inline styles are allowed: Swagger UI and GraphiQL set them from scripts.
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src " + " ".join(["'self'", *_inline_script_hashes()]),
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+_EVERY_ANSWER = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+)
+
+
+def _html_headers() -> tuple[tuple[bytes, bytes], ...]:
+    # Pages are not framed (clickjacking); images and JSON stay embeddable and fetchable.
+    return (
+        (b"content-security-policy", content_security_policy().encode()),
+        (b"x-frame-options", b"DENY"),
+    )
+
+
+class Edge:
+    """See the module docstring. ``db`` gives the serving pool once the lifespan has opened it."""
+
+    def __init__(self, app: ASGIApp, *, db: Callable[[], Db | None]) -> None:
+        self.app = app
+        self.db = db
+        self._html = _html_headers()
+
+    def __getattr__(self, name: str) -> Any:
+        # The layer behind stays reachable as before (e.g. the response cache's ``version``).
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        send = self._with_headers(send)
+        path = scope["path"]
+        if path == "/healthz":
+            await _answer(send, 200, {"status": "ok"})
+        elif path == "/readyz":
+            await self._ready(send)
+        else:
+            await self.app(scope, receive, send)
+
+    def _with_headers(self, send: Send) -> Send:
+        html = self._html
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {bytes(k).lower() for k, _ in headers}
+                content_type = next(
+                    (bytes(v) for k, v in headers if bytes(k).lower() == b"content-type"), b""
+                )
+                extra = _EVERY_ANSWER + (html if content_type.startswith(b"text/html") else ())
+                headers.extend((k, v) for k, v in extra if k not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return send_with_headers
+
+    async def _ready(self, send: Send) -> None:
+        db = self.db()
+        try:
+            if db is None:
+                raise ServiceUnavailable("starting up", retry_after=READY_TIMEOUT_RETRY)
+            if not await db.fetchval(query("ready")):
+                raise ServiceUnavailable("no data loaded yet", retry_after=READY_TIMEOUT_RETRY)
+        except ServiceUnavailable as exc:
+            await _answer(
+                send,
+                503,
+                {"status": 503, "code": exc.code, "title": "Not ready", "detail": exc.detail},
+                problem=True,
+                retry_after=exc.retry_after,
+            )
+            return
+        await _answer(send, 200, {"status": "ready"})
+
+
+async def _answer(
+    send: Send, status: int, body: dict[str, Any], *, problem: bool = False, retry_after: int = 0
+) -> None:
+    encoded = msgspec.json.encode(body)
+    content_type = b"application/problem+json" if problem else b"application/json"
+    headers = [
+        (b"content-type", content_type),
+        (b"content-length", str(len(encoded)).encode()),
+        (b"cache-control", b"no-store"),
+    ]
+    if retry_after:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": encoded})
