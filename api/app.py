@@ -16,7 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Contact, License, Server, Tag
 from litestar.types import ASGIApp
 
-from api import cache, db, edge, refresh
+from api import cache, db, edge, ratelimit, refresh
 from api.graphql.controller import graphql_router
 from api.reads import Db
 from api.rest.categories import CategoriesController
@@ -78,6 +78,11 @@ async def _writer_pool(settings: Settings) -> asyncpg.Pool | None:
 
 
 __all__ = ["app_from_env", "create_app", "openapi_config"]
+
+
+def _rate_limiter(settings: Settings) -> ratelimit.RateLimiter | None:
+    item = ratelimit.parse_rate_limit(settings.rate_limit)
+    return None if item is None else ratelimit.RateLimiter(item, settings.redis_url)
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -164,7 +169,10 @@ def create_app(settings: Settings) -> Litestar:
     app.asgi_handler = cast(
         ASGIApp,
         edge.Edge(
-            cast(edge.ASGIApp, response_cache), db=lambda: cast(Db | None, app.state.get("pool"))
+            cast(edge.ASGIApp, response_cache),
+            db=lambda: cast(Db | None, app.state.get("pool")),
+            limiter=_rate_limiter(settings),
+            client_of=ratelimit.ClientAddress(settings.trusted_proxy_hops),
         ),
     )
     return app

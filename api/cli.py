@@ -16,6 +16,7 @@ from api.cache import announce_data_version, redis_client
 from api.embedded import EmbeddedServerError, child_environment, servers_for
 from api.ingest.ircc import IngestError
 from api.ingest.store import IngestReport
+from api.ratelimit import parse_rate_limit
 from api.refresh import ensure_loaded, ingest_source
 from api.settings import Settings, SettingsError
 
@@ -116,6 +117,7 @@ def _serve(args: argparse.Namespace) -> int:
     from granian.http import HTTP1Settings
 
     settings = _settings(args.source)
+    parse_rate_limit(settings.rate_limit)  # a bad EEDRAWS_RATE_LIMIT stops us here, not each worker
     # The server re-raises SIGTERM once it has shut down; as an exception it unwinds through
     # servers_for, which stops the embedded PostgreSQL and Redis, instead of killing us.
     signal.signal(signal.SIGTERM, _exit_on_signal)

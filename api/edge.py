@@ -2,6 +2,7 @@
 
 - ``/healthz`` (the process is up; no I/O) and ``/readyz`` (PostgreSQL answers and data is
   loaded), answered here: never cached, never rate-limited;
+- the per-client rate limit (api/ratelimit.py): in front of the cache, so cached answers count;
 - security headers on every answer, cached ones included (docs/operations.md).
 """
 
@@ -18,7 +19,9 @@ import msgspec
 
 from api.db import query
 from api.errors import ServiceUnavailable
+from api.ratelimit import ClientAddress, Decision, RateLimiter, graphql_charge
 from api.reads import Db
+from api.rest.errors import problem_body
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -26,7 +29,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-HEALTH_PATHS = frozenset({"/healthz", "/readyz"})
+# Probes and the metrics scraper are never limited (nor are they answered from the cache).
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 READY_TIMEOUT_RETRY = 5
 
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
@@ -79,9 +83,18 @@ def _html_headers() -> tuple[tuple[bytes, bytes], ...]:
 class Edge:
     """See the module docstring. ``db`` gives the serving pool once the lifespan has opened it."""
 
-    def __init__(self, app: ASGIApp, *, db: Callable[[], Db | None]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        db: Callable[[], Db | None],
+        limiter: RateLimiter | None = None,
+        client_of: ClientAddress | None = None,
+    ) -> None:
         self.app = app
         self.db = db
+        self.limiter = limiter
+        self.client_of = client_of or ClientAddress()
         self._html = _html_headers()
 
     def __getattr__(self, name: str) -> Any:
@@ -98,8 +111,26 @@ class Edge:
             await _answer(send, 200, {"status": "ok"})
         elif path == "/readyz":
             await self._ready(send)
-        else:
+        elif self.limiter is None or path in UNLIMITED_PATHS:
             await self.app(scope, receive, send)
+        else:
+            await self._limited(self.limiter, scope, receive, send)
+
+    async def _limited(
+        self, limiter: RateLimiter, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        client = self.client_of(scope)
+        decision = await limiter.charge(client)
+        if not decision.allowed:
+            await _too_many(send, decision)
+            return
+        # Shared with the layers below (the cache copies the scope, not its state): GraphQL
+        # leaves the operation's cost there.
+        state = scope.setdefault("state", {})
+        await self.app(scope, receive, _with_extra_headers(send, decision.headers()))
+        extra = graphql_charge(state)
+        if extra:
+            await limiter.charge(client, extra)
 
     def _with_headers(self, send: Send) -> Send:
         html = self._html
@@ -126,19 +157,40 @@ class Edge:
             if not await db.fetchval(query("ready")):
                 raise ServiceUnavailable("no data loaded yet", retry_after=READY_TIMEOUT_RETRY)
         except ServiceUnavailable as exc:
-            await _answer(
-                send,
-                503,
-                {"status": 503, "code": exc.code, "title": "Not ready", "detail": exc.detail},
-                problem=True,
-                retry_after=exc.retry_after,
-            )
+            body = problem_body(503, exc.code, exc.detail)
+            await _answer(send, 503, body, problem=True, retry_after=exc.retry_after)
             return
         await _answer(send, 200, {"status": "ready"})
 
 
+def _with_extra_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
+    async def send_with(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return send_with
+
+
+async def _too_many(send: Send, decision: Decision) -> None:
+    detail = (
+        f"over {decision.limit} requests per {decision.window} s from this client; "
+        f"retry in {decision.reset} s"
+    )
+    body = problem_body(429, "rate_limited", detail)
+    await _answer(
+        send, 429, body, problem=True, retry_after=decision.reset, extra=decision.headers()
+    )
+
+
 async def _answer(
-    send: Send, status: int, body: dict[str, Any], *, problem: bool = False, retry_after: int = 0
+    send: Send,
+    status: int,
+    body: dict[str, Any],
+    *,
+    problem: bool = False,
+    retry_after: int = 0,
+    extra: list[tuple[bytes, bytes]] = [],  # noqa: B006 - never mutated
 ) -> None:
     encoded = msgspec.json.encode(body)
     content_type = b"application/problem+json" if problem else b"application/json"
@@ -149,5 +201,6 @@ async def _answer(
     ]
     if retry_after:
         headers.append((b"retry-after", str(retry_after).encode()))
+    headers.extend(extra)
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": encoded})

@@ -37,6 +37,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     statement_timeout: float = 5.0
     idle_in_transaction_timeout: float = 10.0
     pool_timeout: float = 5.0
+    # Requests per client per window (``limits`` syntax: 1000/minute, 20/second), or "off".
+    rate_limit: str = "1000/minute"
+    # How many proxies in front of the API append to X-Forwarded-For (0: use the peer address).
+    trusted_proxy_hops: int = 0
 
     @property
     def serving_database_url(self) -> str:
@@ -59,6 +63,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             statement_timeout=_number(env, "EEDRAWS_STATEMENT_TIMEOUT", 5.0),
             idle_in_transaction_timeout=_number(env, "EEDRAWS_IDLE_IN_TRANSACTION_TIMEOUT", 10.0),
             pool_timeout=_number(env, "EEDRAWS_POOL_TIMEOUT", 5.0),
+            rate_limit=env.get("EEDRAWS_RATE_LIMIT", "1000/minute").strip() or "1000/minute",
+            trusted_proxy_hops=int(_number(env, "EEDRAWS_TRUSTED_PROXY_HOPS", 0)),
         )
 
 

@@ -55,6 +55,8 @@ def servers() -> Iterator[Settings]:
             redis_url=os.environ.get("REDIS_URL", ""),
             data_dir=Path(tmp),
             refresh_interval=0,
+            # Tests send hundreds of requests from one address; the limiter has its own tests.
+            rate_limit="off",
         )
         with servers_for(base) as resolved:
             yield resolved

@@ -97,7 +97,7 @@ stop_bg() {
 # environment plus the given variables.
 start_app() {
   local name=$1 port=$2; shift 2
-  start_bg "$name" env EEDRAWS_REFRESH_INTERVAL=0 "$@" \
+  start_bg "$name" env EEDRAWS_REFRESH_INTERVAL=0 EEDRAWS_RATE_LIMIT=off "$@" \
     "$EEDRAWS" serve --host 127.0.0.1 --port "$port" --workers 2
 }
 

@@ -77,7 +77,7 @@ start_app granian-cold "${port[granian-cold]}" "${common[@]}" EEDRAWS_CACHE=off
 # its granian workers (the resolved URLs, EEDRAWS_*), the app from the repository root.
 start_uvicorn() {
   local name=$1 p=$2; shift 2
-  start_bg "$name" env EEDRAWS_REFRESH_INTERVAL=0 "${common[@]}" "$@" \
+  start_bg "$name" env EEDRAWS_REFRESH_INTERVAL=0 EEDRAWS_RATE_LIMIT=off "${common[@]}" "$@" \
     "$UVENV/bin/uvicorn" --factory --workers 2 --loop uvloop --http httptools --no-access-log \
     --app-dir "$ROOT" --host 127.0.0.1 --port "$p" api.app:app_from_env
 }

@@ -50,6 +50,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         EEDRAWS_DATA_DIR=str(tmp_path / "data"),
         EEDRAWS_SOURCE=str(FIXTURES / "rounds_2026.json"),
         EEDRAWS_REFRESH_INTERVAL="0",
+        EEDRAWS_RATE_LIMIT="off",
     )
     return environment
 

@@ -102,7 +102,7 @@ async def test_a_query_past_the_statement_timeout_is_a_503_within_the_limit(
             elapsed = time.monotonic() - started
             await transaction.rollback()
             assert_unavailable(response)
-            assert elapsed < 2.0
+            assert elapsed < 4.0  # 0.3 s asked; the rest is slack for a loaded machine
             assert (await client.get("/v1/draws/398")).status_code == 200
     finally:
         await blocker.close()

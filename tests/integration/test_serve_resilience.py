@@ -106,8 +106,9 @@ async def test_idle_and_slow_header_clients_lock_nobody_out_and_are_closed_after
         try:
             for _ in range(20):
                 started = time.monotonic()
-                assert get(base, "/v1/draws/latest", timeout=3) == 200
-                assert time.monotonic() - started < 1.0
+                assert get(base, "/v1/draws/latest", timeout=5) == 200
+                # Locked out meant never answered; the bound leaves room for a loaded CI machine.
+                assert time.monotonic() - started < 2.5
             assert kept_alive.recv(65536).startswith(b"HTTP/1.1 200")
             assert _closed_within(kept_alive, 4), "an idle kept-alive connection stayed open"
             assert all(_closed_within(s, 4) for s in slow[:20]), "a slow-header client stayed open"

@@ -36,6 +36,7 @@ def server_env(settings: Settings, extra: Mapping[str, str] = {}) -> dict[str, s
         EEDRAWS_DATA_DIR=str(settings.data_dir),
         EEDRAWS_SOURCE=settings.source,
         EEDRAWS_REFRESH_INTERVAL="0",
+        EEDRAWS_RATE_LIMIT=settings.rate_limit,
     )
     env.update(extra)
     return env
