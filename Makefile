@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint format openapi schema bench bench-peers bench-1m bench-servers clean browser-deps screenshots
+.PHONY: install run test test-abuse test-fast lint format openapi schema bench bench-peers bench-1m bench-servers clean browser-deps screenshots
 
 install: $(STAMP)
 
@@ -40,6 +40,11 @@ browser-deps:
 # running server instead of starting one on the dev store.
 screenshots: install browser-deps
 	$(BIN)/python tools/screenshots.py
+
+# A real `eedraws serve` attacked (fuzzing, GraphQL bombs, worker kill, idle/slow clients, a
+# PostgreSQL outage); about 20 s, so `make test` runs it too. docs/operations.md has the figures.
+test-abuse: install
+	$(BIN)/pytest -s tests/abuse
 
 test-fast: install
 	$(BIN)/pytest tests/unit

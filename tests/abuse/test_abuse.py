@@ -1,0 +1,323 @@
+"""The abuse suite (`make test-abuse`): a real `eedraws serve --workers 2`, attacked as in #13.
+
+While 300 idle sockets and 100 slow-header clients hold connections and a poller checks
+/healthz every 0.1 s: every REST parameter and path fuzzed (NULs, huge integers, invalid UTF-8,
+deep brackets, long strings), GraphQL bodies that are not objects or nest 1,000 deep, the
+fragment bomb and the fan-out (the GraphQL engineer's documents, when on main), a worker killed
+with SIGKILL, and PostgreSQL stopped for the serving role (a proxy cut) and brought back.
+Asserted: no 5xx but 503 with Retry-After, no request over its budget, /healthz answered
+throughout. The figures are printed (pytest -s) and recorded in docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import statistics
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import psutil
+import pytest
+
+from api.settings import Settings
+from tests.conftest import FIXTURES, Ingest
+from tests.support.pgproxy import PgProxy, pg_proxy
+from tests.support.server import served
+
+G = "/graphql"
+REST_BUDGET = 5.0
+GRAPHQL_BUDGET = 10.0
+HEALTH_BUDGET = 5.0  # one worker left while another is replaced, on a shared 2-core machine
+IDLE_SOCKETS = 300
+SLOW_SOCKETS = 100
+FUZZ_VALUES = [
+    "\x00",
+    "a\x00b",
+    "2147483648",
+    "-9223372036854775809",
+    "99999999999999999999999999",
+    "\udcff\udcfe",  # invalid UTF-8 once percent-encoded as bytes below
+    "[" * 1000,
+    "x" * 4000,
+]
+
+
+# 500s that issue 13's "No 500 from any input" gives to other engineers, still on main when this
+# suite was written (filters: a NUL in a category slug; graphql: bodies that are not objects or
+# nest 1,000 deep, fixed on their branch). Any other 5xx fails the suite; drop entries as the
+# fixes land: the printed list says which still answer 500.
+KNOWN_500S = (
+    "GET /v1/categories/%00",
+    "GET /v1/categories/a%00b",
+    "GET /v1/draws/latest?category=%00",
+    "GET /v1/draws/latest?category=a%00b",
+    "POST /graphql b'42'",
+    "POST /graphql b'null'",
+    "POST /graphql b'\"x\"'",
+    "POST /graphql b'true'",
+    'POST /graphql b\'{"query": "{ status { draws } }", "variables": {"v": [[[',
+    'POST /graphql b\'{"query": "{ status { draws } }", "extensions": {"v": [[[',
+)
+
+
+@dataclass
+class Outcome:
+    phase: str
+    what: str
+    status: int  # 0: no answer (connection refused or reset)
+    seconds: float
+    retry_after: bool
+
+
+@dataclass
+class Record:
+    outcomes: list[Outcome] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, outcome: Outcome) -> None:
+        with self.lock:
+            self.outcomes.append(outcome)
+
+
+def _quote(value: str) -> str:
+    return urllib.parse.quote(value.encode("utf-8", "surrogateescape"), safe="")
+
+
+def request(
+    port: int,
+    method: str,
+    target: str,
+    body: bytes | None = None,
+    timeout: float = REST_BUDGET * 2,
+) -> tuple[int, bool]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        headers = {"content-type": "application/json"} if body is not None else {}
+        conn.request(method, target, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status, response.getheader("retry-after") is not None
+    except (OSError, http.client.HTTPException):
+        return 0, False
+    finally:
+        conn.close()
+
+
+def timed(record: Record, phase: str, port: int, method: str, target: str, body: Any = None) -> int:
+    started = time.monotonic()
+    encoded = None if body is None else (body if isinstance(body, bytes) else json.dumps(body))
+    if isinstance(encoded, str):
+        encoded = encoded.encode()
+    status, retry_after = request(port, method, target, encoded)
+    what = f"{method} {target[:80]}" + (f" {encoded[:60]!r}" if encoded else "")
+    record.add(Outcome(phase, what, status, time.monotonic() - started, retry_after))
+    return status
+
+
+def rest_targets(port: int) -> list[str]:
+    """Every GET path and parameter of the served OpenAPI document, each given each fuzz value."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/openapi.json")
+    spec = json.loads(conn.getresponse().read())
+    conn.close()
+    targets = []
+    for path, operations in spec["paths"].items():
+        get = operations.get("get")
+        if get is None:
+            continue
+        params = [p for p in get.get("parameters", []) if p["in"] in ("query", "path")]
+        path_params = [p["name"] for p in params if p["in"] == "path"]
+        for value in FUZZ_VALUES:
+            filled = path
+            for name in path_params:
+                filled = filled.replace("{" + name + "}", _quote(value))
+            targets.append(filled.replace("{", "").replace("}", ""))
+            for p in params:
+                if p["in"] == "query":
+                    base = path if not path_params else filled
+                    targets.append(f"{base}?{p['name']}={_quote(value)}")
+    return targets
+
+
+def graphql_bodies() -> list[Any]:
+    deep = b"[" * 1000 + b"1" + b"]" * 1000  # too deep for json.dumps: written by hand
+    bodies: list[Any] = [
+        b"42",
+        b'"x"',
+        b"null",
+        b"true",
+        b"[]",
+        b"{",
+        b"\xff\xfe",
+        b'{"query": "{ status { draws } }", "variables": {"v": ' + deep + b"}}",
+        b'{"query": "{ status { draws } }", "extensions": {"v": ' + deep + b"}}",
+        {"query": '{ latestDraw(category: "a\\u0000b") { number } }'},
+        {"query": '{ draw(number: "1\\u0000") { number } }'},
+        {"query": "{ " + "status { draws } " * 400 + "}"},
+        {"query": "{ draws(first: 2147483648) { totalCount } }"},
+        {"query": '{ draws(after: "' + "A" * 5000 + '") { totalCount } }'},
+    ]
+    try:  # the GraphQL engineer's attack documents, once their limits are on main
+        from tests.integration import test_graphql_abuse as attacks
+    except ImportError:
+        return bodies
+    bodies.append({"query": attacks.fragment_bomb(30)})
+    for name in ("nested_bomb", "fanned"):
+        build: Callable[[int], str] | None = getattr(attacks, name, None)
+        if build is not None:
+            bodies.append({"query": build(30 if name == "nested_bomb" else 3)})
+    bodies.append(
+        {
+            "query": "{ draws(first: 500) { nodes { category { draws(first: 40) { nodes { "
+            "category { draws(first: 40) { nodes { number } } } } } } } } }"
+        }
+    )
+    return bodies
+
+
+@contextlib.contextmanager
+def held_connections(port: int) -> Iterator[list[socket.socket]]:
+    socks: list[socket.socket] = []
+    try:
+        for i in range(IDLE_SOCKETS + SLOW_SOCKETS):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            if i >= IDLE_SOCKETS:
+                sock.sendall(b"GET /v1/draws HTTP/1.1\r\nHost: x\r\n")
+            socks.append(sock)
+        yield socks
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+@contextlib.contextmanager
+def health_poller(port: int, record: Record) -> Iterator[None]:
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.1):
+            timed(record, "healthz", port, "GET", "/healthz")
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def workers_of(port: int) -> list[psutil.Process]:
+    server = next(
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if p.info["cmdline"] and "serve" in p.info["cmdline"] and str(port) in p.info["cmdline"]
+    )
+    return [
+        c
+        for c in server.children()
+        if c.status() != psutil.STATUS_ZOMBIE and c.cmdline() == server.info["cmdline"]
+    ]
+
+
+def outage(record: Record, port: int, proxy: PgProxy) -> None:
+    """The serving role's PostgreSQL goes away for a while, then comes back."""
+    timed(record, "outage", port, "GET", "/v1/draws/latest")  # cached from now on
+    proxy.cut()
+    for number in ("398", "357", "333", "297", "1"):
+        timed(record, "outage", port, "GET", f"/v1/draws/{number}/revisions")
+    timed(record, "outage", port, "GET", "/v1/draws/latest")
+    timed(record, "outage", port, "GET", "/readyz")
+    proxy.restore()
+    deadline = time.monotonic() + 15
+    while timed(record, "recovery", port, "GET", "/v1/draws/226") != 200:
+        assert time.monotonic() < deadline, "no recovery within 15 s of PostgreSQL returning"
+        time.sleep(0.2)
+
+
+def summary(record: Record) -> dict[str, dict[str, Any]]:
+    phases: dict[str, dict[str, Any]] = {}
+    for o in record.outcomes:
+        p = phases.setdefault(o.phase, {"requests": 0, "statuses": {}, "seconds": []})
+        p["requests"] += 1
+        p["statuses"][o.status] = p["statuses"].get(o.status, 0) + 1
+        p["seconds"].append(o.seconds)
+    for p in phases.values():
+        seconds = sorted(p.pop("seconds"))
+        p["median_ms"] = round(statistics.median(seconds) * 1000, 1)
+        p["max_ms"] = round(seconds[-1] * 1000, 1)
+    return phases
+
+
+@pytest.fixture
+async def loaded(settings: Settings, ingest: Ingest) -> Settings:
+    await ingest(FIXTURES / "rounds_2026.json")
+    return settings
+
+
+def test_under_abuse_it_answers_throughout_with_no_5xx_but_honest_503s_within_budget(
+    loaded: Settings,
+) -> None:
+    record = Record()
+    with pg_proxy(loaded.serving_database_url) as proxy:
+        user = loaded.serving_database_url.split("://", 1)[1].split("@", 1)[0].split(":")[0]
+        through = msgspec.structs.replace(loaded, database_read_url=proxy.url(user))
+        started = time.monotonic()
+        with served(through, workers=2, args=["--header-timeout", "2"]) as base:
+            port = int(base.rsplit(":", 1)[1])
+            targets = rest_targets(port)
+            bodies = graphql_bodies()
+            with held_connections(port), health_poller(port, record):
+                with ThreadPoolExecutor(4) as pool:
+                    half = len(targets) // 2
+                    list(pool.map(lambda t: timed(record, "fuzz", port, "GET", t), targets[:half]))
+                    victim = workers_of(port)[0].pid
+                    os.kill(victim, signal.SIGKILL)
+                    list(pool.map(lambda t: timed(record, "fuzz", port, "GET", t), targets[half:]))
+                    list(
+                        pool.map(
+                            lambda b: timed(record, "graphql", port, "POST", "/graphql", b), bodies
+                        )
+                    )
+                deadline = time.monotonic() + 20
+                while victim in {w.pid for w in workers_of(port)} or len(workers_of(port)) < 2:
+                    assert time.monotonic() < deadline, "the killed worker was not replaced"
+                    time.sleep(0.2)
+                outage(record, port, proxy)
+            elapsed = time.monotonic() - started
+
+    figures = summary(record)
+    print(f"\nabuse suite: {len(record.outcomes)} requests in {elapsed:.1f} s")
+    for phase, figure in figures.items():
+        print(f"  {phase}: {figure}")
+
+    # A worker killed mid-request: the few requests in its hands or queue get no answer.
+    unanswered = [o for o in record.outcomes if o.status == 0]
+    assert len(unanswered) <= 8, unanswered[:10]
+    errors = [
+        o
+        for o in record.outcomes
+        if o.status >= 500
+        and not (o.status == 503 and o.retry_after)
+        and not any(o.what.startswith(known) for known in KNOWN_500S)
+    ]
+    still_known = sorted({o.what for o in record.outcomes if o.status > 503 or o.status == 500})
+    print("known 500s still answered (others' items in issue 13):", still_known)
+    assert not errors, "\n".join(f"{o.status} {o.what}" for o in errors)
+    budgets = {"graphql": GRAPHQL_BUDGET, "healthz": HEALTH_BUDGET}
+    slow = [o for o in record.outcomes if o.seconds > budgets.get(o.phase, REST_BUDGET)]
+    assert not slow, slow[:20]
+    outage_statuses = [o.status for o in record.outcomes if o.phase == "outage"]
+    assert outage_statuses.count(503) >= 5 and outage_statuses[0] == 200, outage_statuses
+    assert [o.status for o in record.outcomes if o.what == "GET /v1/draws/latest"][-1] == 200
