@@ -34,7 +34,7 @@ import msgspec
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
-from api.db import query
+from api.db import failures, query
 
 try:
     import brotli
@@ -245,7 +245,8 @@ class DataVersion:
             try:
                 await self.refresh_from(pool)
             except (OSError, asyncpg.PostgresError) as exc:
-                log.warning("data_version check failed: %r", exc)
+                # Every second while PostgreSQL is away: one line per 10 s, not one per check.
+                failures.report("data_version check failed", exc)
 
     async def _listen(self, pool: asyncpg.Pool, client: redis.Redis) -> None:
         while True:
@@ -263,7 +264,7 @@ class DataVersion:
                     log.warning("lost the data_version channel; checking PostgreSQL: %r", exc)
                 self.subscribed.clear()
             except asyncpg.PostgresError as exc:
-                log.warning("data_version refresh failed: %r", exc)
+                failures.report("data_version refresh failed", exc)
             await asyncio.sleep(1.0)
 
 

@@ -122,7 +122,8 @@ def unavailable_from(exc: BaseException) -> ServiceUnavailable | None:
     if not isinstance(exc, UNAVAILABLE_ERRORS):
         return None
     slow = isinstance(exc, TimeoutError | asyncpg.QueryCanceledError)
-    failures.report("PostgreSQL too slow" if slow else "PostgreSQL unreachable", exc)
+    kind = "PostgreSQL too slow" if slow else "PostgreSQL unreachable"
+    failures.report(f"{kind}; answering 503", exc)
     if slow:
         return ServiceUnavailable("the database is too slow right now; retry soon", retry_after=2)
     return ServiceUnavailable("the database is unreachable right now; retry soon", retry_after=5)
@@ -150,7 +151,7 @@ class FailureLog:
         self._last[key] = now
         more = self._suppressed.pop(key, 0)
         tail = f" (and {more} more in the last {now - last:.0f}s)" if more and last else ""
-        log.warning("%s (%s: %s); answering 503%s", kind, type(exc).__name__, exc, tail)
+        log.warning("%s (%s: %s)%s", kind, type(exc).__name__, exc, tail)
 
 
 failures = FailureLog()
@@ -159,7 +160,9 @@ failures = FailureLog()
 def _pool_floor_failure(record: logging.LogRecord) -> bool:
     """asyncpg logs a traceback each time it fails to reopen a pool's minimum connections."""
     if record.exc_info and record.exc_info[1] is not None and "connection floor" in record.msg:
-        failures.report("PostgreSQL unreachable", record.exc_info[1])
+        failures.report(
+            "PostgreSQL unreachable; reopening the pool's connections", record.exc_info[1]
+        )
         return False
     return True
 

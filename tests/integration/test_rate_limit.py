@@ -56,8 +56,14 @@ async def test_cached_answers_count_and_the_one_over_the_limit_is_a_429_with_ret
         assert remaining(refused) == 0
         for probe in ("/healthz", "/readyz"):
             assert (await client.get(probe, headers=client_headers)).status_code == 200
-        other = await client.get("/v1/draws/latest", headers=a_client())
+        other = await client.get(
+            "/v1/draws/latest", headers={**a_client(), "origin": "https://example.org"}
+        )
         assert other.status_code == 200
+        # A script on another origin may read the budget and when to come back.
+        for response in (refused, other):
+            exposed = response.headers["access-control-expose-headers"].lower()
+            assert "ratelimit" in exposed and "retry-after" in exposed
 
 
 async def test_workers_and_replicas_share_one_budget_through_redis(loaded: Settings) -> None:
