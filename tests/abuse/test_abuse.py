@@ -37,6 +37,9 @@ from tests.support.server import served
 
 G = "/graphql"
 REST_BUDGET = 5.0
+# Chart images render one at a time in a thread (api/charts/render.py): 4 fuzzing threads asking
+# for new PNGs queue behind each other (6.2 s was seen on a loaded machine).
+IMAGE_BUDGET = 15.0
 GRAPHQL_BUDGET = 10.0
 HEALTH_BUDGET = 5.0  # one worker left while another is replaced, on a shared 2-core machine
 IDLE_SOCKETS = 300
@@ -242,6 +245,17 @@ def outage(record: Record, port: int, proxy: PgProxy) -> None:
         time.sleep(0.2)
 
 
+def budget(outcome: Outcome) -> float:
+    if outcome.phase == "graphql":
+        return GRAPHQL_BUDGET
+    if outcome.phase == "healthz":
+        return HEALTH_BUDGET
+    path = outcome.what.split(" ")[1].split("?")[0]
+    if path.startswith("/v1/charts/") and path.endswith((".png", ".svg")):
+        return IMAGE_BUDGET
+    return REST_BUDGET
+
+
 def summary(record: Record) -> dict[str, dict[str, Any]]:
     phases: dict[str, dict[str, Any]] = {}
     for o in record.outcomes:
@@ -311,8 +325,7 @@ def test_under_abuse_it_answers_throughout_with_no_5xx_but_honest_503s_within_bu
     still_known = sorted({o.what for o in record.outcomes if o.status > 503 or o.status == 500})
     print("known 500s still answered (others' items in issue 13):", still_known)
     assert not errors, "\n".join(f"{o.status} {o.what}" for o in errors)
-    budgets = {"graphql": GRAPHQL_BUDGET, "healthz": HEALTH_BUDGET}
-    slow = [o for o in record.outcomes if o.seconds > budgets.get(o.phase, REST_BUDGET)]
+    slow = [o for o in record.outcomes if o.seconds > budget(o)]
     assert not slow, slow[:20]
     outage_statuses = [o.status for o in record.outcomes if o.phase == "outage"]
     assert outage_statuses.count(503) >= 5 and outage_statuses[0] == 200, outage_statuses
