@@ -26,6 +26,7 @@ from litestar.plugins.problem_details import (
 
 from api.db import unavailable_from
 from api.errors import ApiError, ServiceUnavailable
+from api.rest.params import api_wording
 
 log = logging.getLogger("eedraws.rest")
 
@@ -170,8 +171,7 @@ def _from_validation(exc: ValidationException) -> ProblemDetailsException:
     for err in errors:
         if isinstance(err, dict):
             key = err.get("key")
-            message = str(err.get("message", "is invalid"))
-            parts.append(f"{key}: {message}" if key else message)
+            parts.append(api_wording(key, str(err.get("message", "is invalid"))))
     detail = "; ".join(parts) or str(exc.detail)
     return problem(400, "invalid_parameter", detail, errors=errors)
 

@@ -9,6 +9,7 @@ from the same signatures).
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Annotated, Any
@@ -125,6 +126,26 @@ def query_defaults(routes: Sequence[BaseRoute]) -> dict[str, dict[str, str]]:
                 if isinstance(param.default, str | int) and not isinstance(param.default, bool):
                     defaults.setdefault(route.path, {})[param.name] = str(param.default)
     return defaults
+
+
+_EXPECTED = re.compile(
+    r"Expected `(\w+)(?: \| null)?`(?: (<=|>=|<|>) (-?[\d.]+))?(?:, got `\w+`)?$"
+)
+_KINDS = {"int": "an integer", "float": "a number", "str": "text", "bool": "true or false"}
+_BOUNDS = {"<=": "at most", ">=": "at least", "<": "below", ">": "above"}
+
+
+def api_wording(key: str | None, message: str) -> str:
+    """msgspec's "Expected `int` <= 1600" for a parameter Litestar validated, in the API's words:
+    "`width` must be an integer, at most 1600". Other messages keep their text after the name."""
+    match = _EXPECTED.match(message)
+    if key is None:
+        return message
+    if match is None:
+        return f"`{key}`: {message}"
+    kind, op, bound = match.groups()
+    said = f"`{key}` must be {_KINDS.get(kind, kind)}"
+    return f"{said}, {_BOUNDS[op]} {bound}" if op else said
 
 
 def path_date(raw: str) -> date:
