@@ -1,40 +1,46 @@
-"""Real PostgreSQL and Redis for every test that needs them.
+"""Fixtures only; what they are built from lives in ``tests/support/``.
 
-``DATABASE_URL`` / ``REDIS_URL`` when given; otherwise the embedded servers, started once per
-session in a temporary directory. Each test gets its own database, cloned from a migrated
-template, so tests never see each other's data.
+Real PostgreSQL and Redis: ``DATABASE_URL`` / ``REDIS_URL`` when given, else embedded servers
+started once per session in a temporary directory.
+
+Two kinds of database, as Datasette's tests do it:
+- read-only tests share one loaded database and one running app per data set, for the whole
+  session (``rounds_2026``, ``rounds_2024_2026``, ``all_rounds``, ``official_rounds``): nothing
+  is re-created or re-ingested per test, and such a test must change nothing;
+- a test that writes (ingests, mutates the app or its cache) takes ``settings``: a fresh,
+  migrated, empty database of its own, cloned from a template, dropped afterwards.
 """
 
 from __future__ import annotations
 
-import itertools
-import os
 import signal
-import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import msgspec
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api import db
 from api.app import create_app
-from api.embedded import servers_for
-from api.ingest.store import IngestReport, ingest_bytes
 from api.settings import Settings
+from tests.support.db import (
+    FIXTURES,
+    SHARED_DATA,
+    Ingest,
+    clone_template,
+    create_template,
+    drop_database,
+    load,
+    seed_bytes,
+    unique_name,
+    with_database,
+)
+from tests.support.stores import stores_for_tests
 
-FIXTURES = Path(__file__).parent / "fixtures"
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ircc"
-TEMPLATE_DB = "eedraws_test_template"
-_numbers = itertools.count()
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+Client = AsyncTestClient[Litestar]
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -48,61 +54,42 @@ signal.signal(signal.SIGTERM, _interrupt)
 
 @pytest.fixture(scope="session")
 def servers() -> Iterator[Settings]:
-    with tempfile.TemporaryDirectory(prefix="eedraws-test-") as tmp:
-        base = Settings(
-            database_url=os.environ.get("DATABASE_URL", ""),
-            database_read_url=os.environ.get("DATABASE_READ_URL", ""),
-            redis_url=os.environ.get("REDIS_URL", ""),
-            data_dir=Path(tmp),
-            refresh_interval=0,
-            # Tests send hundreds of requests from one address; the limiter has its own tests.
-            rate_limit="off",
-        )
-        with servers_for(base) as resolved:
-            yield resolved
+    with stores_for_tests() as resolved:
+        yield resolved
 
 
 @pytest.fixture(scope="session")
 async def template_db(servers: Settings) -> str:
-    admin = await asyncpg.connect(servers.database_url)
+    return await create_template(servers.database_url)
+
+
+async def _database(
+    servers: Settings, template: str, purpose: str, sources: Sequence[Path | bytes] = ()
+) -> AsyncIterator[Settings]:
+    name = unique_name(purpose)
+    url = await clone_template(servers.database_url, template, name)
+    # The app serves as the read-only role (when there is one), as `eedraws serve` does.
+    read_url = with_database(servers.database_read_url, name) if servers.database_read_url else ""
     try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DB}")
-        await admin.execute(f"CREATE DATABASE {TEMPLATE_DB}")
+        await load(url, sources)
+        yield msgspec.structs.replace(servers, database_url=url, database_read_url=read_url)
     finally:
-        await admin.close()
-    conn = await db.connect(with_database(servers.database_url, TEMPLATE_DB))
-    try:
-        await db.migrate(conn)
-    finally:
-        await conn.close()
-    return TEMPLATE_DB
+        await drop_database(servers.database_url, name)
+
+
+async def _shared_client(settings: Settings) -> AsyncIterator[Client]:
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        yield client
+
+
+# --- writers: a database of the test's own ------------------------------------------------
 
 
 @pytest.fixture
 async def settings(servers: Settings, template_db: str) -> AsyncIterator[Settings]:
     """Settings pointing at a fresh, migrated, empty database of this test's own."""
-    name = f"eedraws_test_{os.getpid()}_{next(_numbers)}"
-    admin = await asyncpg.connect(servers.database_url)
-    try:
-        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
-    finally:
-        await admin.close()
-    url = with_database(servers.database_url, name)
-    clone = await asyncpg.connect(url)
-    try:
-        # A clone copies the template's store identity; caches (one Redis for every test) tell
-        # stores apart by it, so each test's database gets its own, as a real store has.
-        await clone.execute("UPDATE data_state SET store_id = gen_random_uuid()")
-    finally:
-        await clone.close()
-    # The app serves as the read-only role (when there is one), as `eedraws serve` does.
-    read_url = with_database(servers.database_read_url, name) if servers.database_read_url else ""
-    yield msgspec.structs.replace(servers, database_url=url, database_read_url=read_url)
-    admin = await asyncpg.connect(servers.database_url)
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        await admin.close()
+    async for own in _database(servers, template_db, "own"):
+        yield own
 
 
 @pytest.fixture
@@ -115,24 +102,62 @@ async def conn(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
 
 
 @pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
-    async with AsyncTestClient(app=create_app(settings)) as test_client:
-        yield test_client
-
-
-class Ingest:
-    """``await ingest(path)``: store a rounds file through the real ingest path."""
-
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self.conn = conn
-
-    async def __call__(self, path: Path, *, force: bool = False) -> IngestReport:
-        return await ingest_bytes(self.conn, path.read_bytes(), source=str(path), force=force)
-
-    async def data(self, data: bytes, *, force: bool = False) -> IngestReport:
-        return await ingest_bytes(self.conn, data, source="test bytes", force=force)
+async def client(settings: Settings) -> AsyncIterator[Client]:
+    """The app over this test's own (empty) database."""
+    async for own in _shared_client(settings):
+        yield own
 
 
 @pytest.fixture
 def ingest(conn: asyncpg.Connection) -> Ingest:
     return Ingest(conn)
+
+
+# --- read-only: one loaded database and one app per data set, per session ------------------
+
+
+@pytest.fixture(scope="session")
+async def rounds_2026(servers: Settings, template_db: str) -> AsyncIterator[Settings]:
+    async for shared in _database(servers, template_db, "2026", [FIXTURES / "rounds_2026.json"]):
+        yield shared
+
+
+@pytest.fixture(scope="session")
+async def client_2026(rounds_2026: Settings) -> AsyncIterator[Client]:
+    """Read only: the app over tests/fixtures/rounds_2026.json."""
+    async for shared in _shared_client(rounds_2026):
+        yield shared
+
+
+@pytest.fixture(scope="session")
+async def rounds_2024_2026(servers: Settings, template_db: str) -> AsyncIterator[Settings]:
+    files = [FIXTURES / "rounds_2024.json", FIXTURES / "rounds_2026.json"]
+    async for shared in _database(servers, template_db, "2024_2026", files):
+        yield shared
+
+
+@pytest.fixture(scope="session")
+async def client_2024_2026(rounds_2024_2026: Settings) -> AsyncIterator[Client]:
+    """Read only: the app over rounds_2024.json then rounds_2026.json, ingested in that order."""
+    async for shared in _shared_client(rounds_2024_2026):
+        yield shared
+
+
+@pytest.fixture(scope="session")
+async def client_all_rounds(servers: Settings, template_db: str) -> AsyncIterator[Client]:
+    """Read only: the app over every round of the packaged seed."""
+    async for shared in _database(servers, template_db, "seed", [seed_bytes()]):
+        async for client in _shared_client(shared):
+            yield client
+
+
+@pytest.fixture(scope="session")
+async def client_official(servers: Settings, template_db: str) -> AsyncIterator[Client]:
+    """Read only: IRCC's two real files from ../shared, ingested in the order IRCC published."""
+    files = [
+        SHARED_DATA / "ee_rounds_123_en.2024-04-06.json",
+        SHARED_DATA / "ee_rounds_123_en.2026-04-21.json",
+    ]
+    async for shared in _database(servers, template_db, "official", files):
+        async for client in _shared_client(shared):
+            yield client

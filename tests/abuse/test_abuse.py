@@ -31,7 +31,7 @@ import psutil
 import pytest
 
 from api.settings import Settings
-from tests.conftest import FIXTURES, Ingest
+from tests.support.db import FIXTURES, Ingest
 from tests.support.pgproxy import PgProxy, pg_proxy
 from tests.support.server import served
 

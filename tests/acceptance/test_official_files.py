@@ -16,7 +16,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import SHARED_DATA, Ingest
+from tests.support.db import SHARED_DATA
 
 OLDER = SHARED_DATA / "ee_rounds_123_en.2024-04-06.json"
 NEWER = SHARED_DATA / "ee_rounds_123_en.2026-04-21.json"
@@ -54,13 +54,12 @@ async def all_draws(client: AsyncTestClient[Litestar]) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-async def both_ingested(ingest: Ingest) -> None:
-    await ingest(OLDER)
-    await ingest(NEWER)
+def client(client_official: AsyncTestClient[Litestar]) -> AsyncTestClient[Litestar]:
+    return client_official
 
 
 async def test_every_round_of_both_files_is_served_and_none_was_deleted(
-    both_ingested: None, client: AsyncTestClient[Litestar]
+    client: AsyncTestClient[Litestar],
 ) -> None:
     served = await all_draws(client)
     numbers = [d["number"] for d in served]
@@ -71,7 +70,7 @@ async def test_every_round_of_both_files_is_served_and_none_was_deleted(
 
 
 async def test_per_year_counts_and_invitations_equal_the_files(
-    both_ingested: None, client: AsyncTestClient[Litestar]
+    client: AsyncTestClient[Litestar],
 ) -> None:
     draws: Counter[int] = Counter()
     invitations: Counter[int] = Counter()
@@ -90,7 +89,7 @@ async def test_per_year_counts_and_invitations_equal_the_files(
 
 
 async def test_per_category_counts_by_published_name_equal_the_file(
-    both_ingested: None, client: AsyncTestClient[Litestar]
+    client: AsyncTestClient[Litestar],
 ) -> None:
     by_name = Counter(" ".join(r["drawName"].split()) for r in rounds(NEWER))
     served: Counter[str] = Counter()
@@ -110,7 +109,7 @@ async def test_per_category_counts_by_published_name_equal_the_file(
 
 
 async def test_rounds_ircc_edited_between_the_copies_are_served_as_revisions(
-    both_ingested: None, client: AsyncTestClient[Litestar]
+    client: AsyncTestClient[Litestar],
 ) -> None:
     older = {r["drawNumber"]: r for r in rounds(OLDER)}
     edited = {
@@ -133,7 +132,7 @@ def _newer(number: str) -> dict[str, str]:
 
 
 async def test_the_latest_round_and_its_pool_match_the_newest_row_of_the_file(
-    both_ingested: None, client: AsyncTestClient[Litestar]
+    client: AsyncTestClient[Litestar],
 ) -> None:
     newest = max(rounds(NEWER), key=lambda r: (r["drawDate"], r["drawNumber"]))
     latest = (await client.get("/v1/draws/latest")).json()

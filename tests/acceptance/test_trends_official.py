@@ -10,7 +10,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import Ingest
+from tests.support.db import Ingest
 from tests.support.ircc_rounds import OFFICIAL, SHARED_DATA, Round, load
 from tests.support.trend_expectations import draw_context, draws_standing, pool_standing
 

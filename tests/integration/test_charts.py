@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.settings import Settings
-from tests.conftest import FIXTURES, Ingest
+from tests.support.db import FIXTURES, Ingest
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 CHARTS = ("crs", "invitations", "pool")

@@ -2,45 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.support.db import FIXTURES
+from tests.support.server import free_port
+from tests.support.waiting import get_json, wait_for_json, wait_until
 
 EEDRAWS = [sys.executable, "-m", "api.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def get_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return json.loads(response.read())
-
-
-def wait_for(url: str, seconds: float) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            return get_json(url)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 @pytest.fixture
@@ -67,7 +41,7 @@ def test_serve_loads_an_empty_store_and_shows_a_concurrent_ingest_without_restar
         stderr=subprocess.PIPE,
     )
     try:
-        status = wait_for(f"{base}/v1/status", 60)
+        status = wait_for_json(f"{base}/v1/status", 60)
         assert status["draws"] == 14
         assert get_json(f"{base}/v1/draws/latest")["number"] == "411"
         ingest = subprocess.run(
@@ -80,10 +54,11 @@ def test_serve_loads_an_empty_store_and_shows_a_concurrent_ingest_without_restar
         assert ingest.returncode == 0, ingest.stderr
         assert "2 new, 1 changed, 13 unchanged" in ingest.stdout
         assert "categories new: 1 (researchers-with-canadian-work-experience)" in ingest.stdout
-        deadline = time.monotonic() + 2
-        while get_json(f"{base}/v1/draws/latest")["number"] != "413":
-            assert time.monotonic() < deadline, "the running server never showed the new data"
-            time.sleep(0.1)
+        wait_until(
+            lambda: get_json(f"{base}/v1/draws/latest")["number"] == "413",
+            2,
+            "the running server never showed the new data",
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         _, stderr = server.communicate(timeout=60)

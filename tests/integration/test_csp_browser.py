@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from api.settings import Settings
-from tests.conftest import FIXTURES, Ingest
 from tests.support.browser import chromium, watched_page
+from tests.support.db import FIXTURES, Ingest
 from tests.support.server import served
 
 

@@ -7,8 +7,8 @@ import urllib.request
 from typing import Any
 
 from api.settings import Settings
-from tests.conftest import FIXTURES, Ingest
 from tests.support.browser import chromium, watch, watched_page
+from tests.support.db import FIXTURES, Ingest
 from tests.support.server import served
 
 # What the browser finds in a drawn chart: each line mark with a path it actually drew.

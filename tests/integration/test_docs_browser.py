@@ -6,7 +6,6 @@ import json
 import urllib.request
 
 from api.settings import Settings
-from tests.conftest import FIXTURES, Ingest
 from tests.support.browser import chromium, watched_page
 from tests.support.server import served
 
@@ -18,10 +17,9 @@ def spec_summaries(base: str) -> list[str]:
 
 
 async def test_docs_page_renders_every_operation_and_tries_one_with_no_console_errors(
-    settings: Settings, ingest: Ingest
+    rounds_2026: Settings,
 ) -> None:
-    await ingest(FIXTURES / "rounds_2026.json")
-    with served(settings) as base:
+    with served(rounds_2026) as base:
         summaries = spec_summaries(base)
         assert "List rounds of invitations" in summaries
         async with chromium() as browser, watched_page(browser) as (page, seen):
@@ -44,9 +42,8 @@ async def test_docs_page_renders_every_operation_and_tries_one_with_no_console_e
             assert all(url.startswith(base) for url in seen.requested), seen.requested
 
 
-async def test_root_leads_to_a_page_that_renders(settings: Settings, ingest: Ingest) -> None:
-    await ingest(FIXTURES / "rounds_2026.json")
-    with served(settings) as base:
+async def test_root_leads_to_a_page_that_renders(rounds_2026: Settings) -> None:
+    with served(rounds_2026) as base:
         async with chromium() as browser, watched_page(browser) as (page, seen):
             response = await page.goto(f"{base}/", wait_until="networkidle")
             assert response is not None and response.ok

@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.settings import Settings
-from tests.conftest import FIXTURES, Ingest
+from tests.support.db import FIXTURES, Ingest
 from tests.support.pgproxy import PgProxy, pg_proxy
 
 

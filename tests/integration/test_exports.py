@@ -12,7 +12,6 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from api.columns import DRAWS
-from tests.conftest import FIXTURES, Ingest
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,8 +33,8 @@ COLUMNS = [
 
 
 @pytest.fixture
-async def loaded(ingest: Ingest) -> None:
-    await ingest(FIXTURES / "rounds_2026.json")
+def client(client_2026: Client) -> Client:
+    return client_2026
 
 
 def as_csv_row(draw: dict[str, Any]) -> dict[str, str]:
@@ -63,9 +62,7 @@ async def json_draws(client: Client, query: str = "") -> list[dict[str, Any]]:
     return draws
 
 
-async def test_draws_csv_has_the_same_rows_and_values_as_the_json_list(
-    client: Client, loaded: None
-) -> None:
+async def test_draws_csv_has_the_same_rows_and_values_as_the_json_list(client: Client) -> None:
     response = await client.get("/v1/draws.csv")
     assert response.status_code == 200, response.text
     rows = parse_csv(response.content)
@@ -74,9 +71,7 @@ async def test_draws_csv_has_the_same_rows_and_values_as_the_json_list(
     assert len(rows) == 14
 
 
-async def test_draws_csv_is_inline_utf8_csv_with_crlf_rows_and_no_bom(
-    client: Client, loaded: None
-) -> None:
+async def test_draws_csv_is_inline_utf8_csv_with_crlf_rows_and_no_bom(client: Client) -> None:
     response = await client.get("/v1/draws.csv")
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == (
@@ -89,7 +84,7 @@ async def test_draws_csv_is_inline_utf8_csv_with_crlf_rows_and_no_bom(
 
 
 async def test_draws_csv_quotes_names_with_commas_and_writes_utc_timestamps_with_z(
-    client: Client, loaded: None
+    client: Client,
 ) -> None:
     body = (await client.get("/v1/draws.csv?category=healthcare&sort=date")).content
     assert b'"Healthcare and Social Services Occupations, 2026-Version 3"' in body
@@ -99,7 +94,7 @@ async def test_draws_csv_quotes_names_with_commas_and_writes_utc_timestamps_with
     assert rows["398"]["invitations"] == "4000"
 
 
-async def test_lettered_rounds_91a_and_91b_are_both_exported(client: Client, loaded: None) -> None:
+async def test_lettered_rounds_91a_and_91b_are_both_exported(client: Client) -> None:
     rows = parse_csv((await client.get("/v1/draws.csv")).content)
     numbers = [r["number"] for r in rows]
     assert "91a" in numbers and "91b" in numbers
@@ -120,7 +115,7 @@ async def test_lettered_rounds_91a_and_91b_are_both_exported(client: Client, loa
     ],
 )
 async def test_filters_and_sort_give_the_same_rows_as_the_json_list(
-    client: Client, loaded: None, query: str
+    client: Client, query: str
 ) -> None:
     response = await client.get(f"/v1/draws.csv?{query}")
     assert response.status_code == 200, response.text
@@ -129,9 +124,7 @@ async def test_filters_and_sort_give_the_same_rows_as_the_json_list(
     assert 0 < len(want) < 14 or query.startswith("sort=")
 
 
-async def test_a_filter_matching_nothing_gives_only_the_header_row(
-    client: Client, loaded: None
-) -> None:
+async def test_a_filter_matching_nothing_gives_only_the_header_row(client: Client) -> None:
     response = await client.get("/v1/draws.csv?min_crs=1100")
     assert response.status_code == 200
     assert response.content == (",".join(COLUMNS) + "\r\n").encode()
@@ -151,7 +144,7 @@ async def test_a_filter_matching_nothing_gives_only_the_header_row(
 )
 @pytest.mark.parametrize("path", ["/v1/draws.csv", "/v1/draws.xlsx"])
 async def test_a_bad_filter_gives_the_same_problem_json_400_as_the_json_list(
-    client: Client, loaded: None, path: str, query: str
+    client: Client, path: str, query: str
 ) -> None:
     response = await client.get(f"{path}?{query}")
     assert response.status_code == 400
@@ -163,7 +156,7 @@ async def test_a_bad_filter_gives_the_same_problem_json_400_as_the_json_list(
     assert response.json()["detail"].split(";")[0] == listed.json()["detail"].split(";")[0]
 
 
-async def test_draws_csv_is_not_taken_for_a_round_number(client: Client, loaded: None) -> None:
+async def test_draws_csv_is_not_taken_for_a_round_number(client: Client) -> None:
     for path, media_type in [("/v1/draws.csv", "text/csv"), ("/v1/draws.xlsx", XLSX)]:
         response = await client.get(path)
         assert response.status_code == 200
@@ -172,7 +165,7 @@ async def test_draws_csv_is_not_taken_for_a_round_number(client: Client, loaded:
 
 
 async def test_draws_xlsx_reads_back_with_typed_cells_matching_the_json_list(
-    client: Client, loaded: None
+    client: Client,
 ) -> None:
     response = await client.get("/v1/draws.xlsx")
     assert response.status_code == 200
@@ -207,7 +200,7 @@ async def test_draws_xlsx_reads_back_with_typed_cells_matching_the_json_list(
         assert (cells["flags"] or "") == ";".join(draw["flags"])
 
 
-async def test_draws_xlsx_applies_the_filters(client: Client, loaded: None) -> None:
+async def test_draws_xlsx_applies_the_filters(client: Client) -> None:
     response = await client.get("/v1/draws.xlsx?category=cec&sort=date")
     sheet = openpyxl.load_workbook(io.BytesIO(response.content))["draws"]
     numbers = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
@@ -216,9 +209,7 @@ async def test_draws_xlsx_applies_the_filters(client: Client, loaded: None) -> N
 
 
 @pytest.mark.parametrize("group_by", ["", "category"])
-async def test_yearly_stats_csv_holds_the_json_stats(
-    client: Client, loaded: None, group_by: str
-) -> None:
+async def test_yearly_stats_csv_holds_the_json_stats(client: Client, group_by: str) -> None:
     query = f"?group_by={group_by}" if group_by else ""
     response = await client.get(f"/v1/stats/yearly.csv{query}")
     assert response.status_code == 200
@@ -235,9 +226,7 @@ async def test_yearly_stats_csv_holds_the_json_stats(
     assert len(rows) >= (11 if group_by else 9)
 
 
-async def test_pool_csv_lists_snapshot_dates_and_totals_newest_first(
-    client: Client, loaded: None
-) -> None:
+async def test_pool_csv_lists_snapshot_dates_and_totals_newest_first(client: Client) -> None:
     response = await client.get("/v1/pool.csv?from=2024-01-01")
     assert response.status_code == 200
     assert response.headers["content-disposition"] == (

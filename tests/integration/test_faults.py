@@ -17,7 +17,7 @@ from api import db
 from api.app import create_app
 from api.errors import ServiceUnavailable
 from api.settings import Settings
-from tests.conftest import FIXTURES, Ingest
+from tests.support.db import FIXTURES, Ingest
 from tests.support.pgproxy import PgProxy, pg_proxy
 
 

@@ -12,17 +12,14 @@ from litestar.testing import AsyncTestClient
 from api.errors import InvalidParameter
 from api.filters import FILTERS, RANGES, DrawFilter, DrawQuery, where_clause
 from api.graphql.types import DRAW_FILTER_FIELDS
-from tests.conftest import FIXTURES, Ingest
-from tests.integration.graphql_client import data, post
+from tests.support.graphql import data, post
 
 Client = AsyncTestClient[Litestar]
 
 
 @pytest.fixture
-async def api(ingest: Ingest, client: Client) -> Client:
-    await ingest(FIXTURES / "rounds_2024.json")
-    await ingest(FIXTURES / "rounds_2026.json")
-    return client
+def api(client_2024_2026: Client) -> Client:
+    return client_2024_2026
 
 
 # --- the filter validates itself ---------------------------------------------------------

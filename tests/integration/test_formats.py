@@ -20,7 +20,7 @@ from api.columns import DRAWS, POOL, TABLES, YEARLY, YEARLY_BY_CATEGORY, Table, 
 from api.exports import LICENCE
 from api.models import Draw, PoolSnapshotSummary, YearlyStat
 from api.settings import OFFICIAL_SOURCE
-from tests.conftest import FIXTURES, Ingest
+from tests.support.db import FIXTURES, Ingest
 
 Client = AsyncTestClient[Litestar]
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,9 +29,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
-async def api(ingest: Ingest, client: Client) -> Client:
-    await ingest(FIXTURES / "rounds_2026.json")
-    return client
+def api(client_2026: Client) -> Client:
+    return client_2026
 
 
 def parse_csv(body: bytes) -> list[dict[str, str]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import re
 from pathlib import Path
 from typing import Any
@@ -10,25 +9,22 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import FIXTURES, Ingest
-from tests.integration.graphql_client import codes, count_statements, data, post
+from tests.support.graphql import codes, data, post
+from tests.support.http import counting_statements
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = ROOT / "api" / "ingest" / "seed" / "ee_rounds_123_en.json.gz"
 Client = AsyncTestClient  # type: ignore[type-arg]
 
 
 @pytest.fixture
-async def loaded(client: Client, ingest: Ingest) -> Client:
-    await ingest(FIXTURES / "rounds_2026.json")
-    return client
+def loaded(client_2026: Client) -> Client:
+    return client_2026
 
 
 @pytest.fixture
-async def all_rounds(client: Client, ingest: Ingest) -> Client:
+def all_rounds(client_all_rounds: Client) -> Client:
     """Every round IRCC had published when the seed file was taken (hundreds)."""
-    await ingest.data(gzip.decompress(SEED.read_bytes()))
-    return client
+    return client_all_rounds
 
 
 PAGE = """
@@ -160,14 +156,14 @@ async def test_a_snapshot_lists_the_rounds_that_published_it(loaded: Client) -> 
 async def test_a_page_of_100_draws_with_category_and_snapshot_runs_at_most_3_statements(
     all_rounds: Client,
 ) -> None:
-    counting = count_statements(all_rounds)
-    page = await data(
-        all_rounds,
-        """{ draws(first: 100) { edges { node {
-               number category { slug name kind }
-               poolSnapshot { date total bands { band crsLo crsHi candidates isSubtotal } }
-             } } } }""",
-    )
+    with counting_statements(all_rounds) as counting:
+        page = await data(
+            all_rounds,
+            """{ draws(first: 100) { edges { node {
+                   number category { slug name kind }
+                   poolSnapshot { date total bands { band crsLo crsHi candidates isSubtotal } }
+                 } } } }""",
+        )
     nodes = [e["node"] for e in page["draws"]["edges"]]
     assert len(nodes) == 100
     assert all(n["poolSnapshot"] and len(n["poolSnapshot"]["bands"]) == 17 for n in nodes[:20])
@@ -177,16 +173,18 @@ async def test_a_page_of_100_draws_with_category_and_snapshot_runs_at_most_3_sta
 
 
 async def test_a_draws_category_slug_and_name_cost_no_query(all_rounds: Client) -> None:
-    counting = count_statements(all_rounds)
-    await data(all_rounds, "{ draws(first: 100) { nodes { number category { slug name } } } }")
+    with counting_statements(all_rounds) as counting:
+        await data(all_rounds, "{ draws(first: 100) { nodes { number category { slug name } } } }")
     assert len(counting.statements) == 1
 
 
 async def test_bands_of_listed_snapshots_are_loaded_in_one_batch(all_rounds: Client) -> None:
-    counting = count_statements(all_rounds)
-    snapshots = (
-        await data(all_rounds, "{ poolSnapshots { date bands { candidates } draws { number } } }")
-    )["poolSnapshots"]
+    with counting_statements(all_rounds) as counting:
+        snapshots = (
+            await data(
+                all_rounds, "{ poolSnapshots { date bands { candidates } draws { number } } }"
+            )
+        )["poolSnapshots"]
     assert len(snapshots) > 50 and all(len(s["bands"]) == 17 for s in snapshots)
     assert all(s["draws"] for s in snapshots)
     assert len(counting.statements) == 3

@@ -14,17 +14,15 @@ from litestar.testing import AsyncTestClient
 
 from api.graphql.persisted import PersistedQueries
 from api.settings import Settings
-from tests.conftest import FIXTURES, Ingest
-from tests.integration.graphql_client import codes
+from tests.support.graphql import codes
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 LATEST = "{ latestDraw { number crsMin } }"
 
 
 @pytest.fixture
-async def loaded(client: Client, ingest: Ingest) -> Client:
-    await ingest(FIXTURES / "rounds_2026.json")
-    return client
+def loaded(client_2026: Client) -> Client:
+    return client_2026
 
 
 def apq(sha256: str, version: int = 1) -> str:
@@ -115,13 +113,13 @@ async def test_a_persisted_query_is_registered_once_then_served_by_hash(loaded: 
 
 
 async def test_persisted_queries_are_shared_through_redis(
-    loaded: Client, settings: Settings
+    loaded: Client, servers: Settings
 ) -> None:
     document = LATEST + f" # {secrets.token_hex(8)}"
     status, _, _ = await get(loaded, query=document, extensions=apq(sha(document)))
     assert status == 200
     # Another worker: nothing in its own memory, the same Redis.
-    client = redis.from_url(settings.redis_url)
+    client = redis.from_url(servers.redis_url)
     try:
         assert await PersistedQueries(client).get(sha(document)) == document
     finally:

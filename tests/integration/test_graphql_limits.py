@@ -10,8 +10,7 @@ from graphql import get_introspection_query
 from litestar.testing import AsyncTestClient
 
 from api.graphql import limits
-from tests.conftest import FIXTURES, Ingest
-from tests.integration.graphql_client import codes
+from tests.support.graphql import codes
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 # Generous for a loaded CI machine; each refusal measures a few milliseconds here.
@@ -19,9 +18,8 @@ FAST_SECONDS = 0.5
 
 
 @pytest.fixture
-async def loaded(client: Client, ingest: Ingest) -> Client:
-    await ingest(FIXTURES / "rounds_2026.json")
-    return client
+def loaded(client_2026: Client) -> Client:
+    return client_2026
 
 
 async def timed_post(client: Client, body: Any) -> tuple[int, dict[str, Any], float]:

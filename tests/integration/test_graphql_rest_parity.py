@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import FIXTURES, Ingest
-from tests.integration.graphql_client import data
+from tests.support.graphql import data
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 
@@ -61,9 +60,8 @@ def selection(expected: Any) -> str:
 
 
 @pytest.fixture
-async def loaded(client: Client, ingest: Ingest) -> Client:
-    await ingest(FIXTURES / "rounds_2026.json")
-    return client
+def loaded(client_2026: Client) -> Client:
+    return client_2026
 
 
 async def rest(client: Client, url: str) -> Any:

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from api.ingest.ircc import IngestError
-from tests.conftest import FIXTURES, Ingest
+from tests.support.db import FIXTURES, Ingest
 
 
 async def table_counts(conn: asyncpg.Connection) -> dict[str, int]:

@@ -15,7 +15,7 @@ from api.errors import ApiError
 from api.rest.errors import CODES
 from api.rest.openapi import enum_varnames, openapi_document
 from api.settings import Settings
-from tests.conftest import FIXTURES, Ingest
+from tests.support.db import FIXTURES, Ingest
 
 ROOT = Path(__file__).resolve().parents[2]
 Client = AsyncTestClient  # type: ignore[type-arg]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import FIXTURES, Ingest
+from tests.support.db import FIXTURES, Ingest
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 

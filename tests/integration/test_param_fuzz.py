@@ -10,8 +10,6 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import FIXTURES, Ingest
-
 Client = AsyncTestClient[Litestar]
 
 # Sent as written: percent-escapes stay escapes, so %00 is a NUL and %FF%FE invalid UTF-8.
@@ -34,9 +32,8 @@ VALID_PATH = {"number": "411", "slug": "healthcare", "snapshot_date": "2026-04-1
 
 
 @pytest.fixture
-async def api(ingest: Ingest, client: Client) -> Client:
-    await ingest(FIXTURES / "rounds_2026.json")
-    return client
+def api(client_2026: Client) -> Client:
+    return client_2026
 
 
 def operations(spec: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:

@@ -10,16 +10,14 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import FIXTURES, Ingest
+from tests.support.db import FIXTURES, Ingest
 
 Client = AsyncTestClient[Litestar]
 
 
 @pytest.fixture
-async def api(ingest: Ingest, client: Client) -> Client:
-    await ingest(FIXTURES / "rounds_2024.json")
-    await ingest(FIXTURES / "rounds_2026.json")
-    return client
+def api(client_2024_2026: Client) -> Client:
+    return client_2024_2026
 
 
 async def problem(api: Client, url: str, status: int = 400) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from api.app import create_app
 from api.edge import Edge
 from api.ratelimit import COST_STATE_KEY, ClientAddress, RateLimiter, parse_rate_limit
 from api.settings import Settings, SettingsError
-from tests.conftest import FIXTURES, Ingest
+from tests.support.db import FIXTURES, Ingest
 
 # Windows are aligned to the clock; a day-long one keeps a test from straddling a boundary.
 LIMIT = 5

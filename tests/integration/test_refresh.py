@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import asyncpg
@@ -15,7 +14,8 @@ from api.app import create_app
 from api.ingest.source import SEED_SOURCE
 from api.refresh import ensure_loaded, refresh_once
 from api.settings import Settings
-from tests.conftest import FIXTURES, Ingest
+from tests.support.db import FIXTURES, Ingest
+from tests.support.waiting import wait_until
 
 UNREACHABLE = "http://127.0.0.1:9/ee_rounds_123_en.json"
 
@@ -43,12 +43,12 @@ async def test_refresh_ingests_the_source_and_skips_when_an_ingest_just_ran(
     settings: Settings, ingest: Ingest
 ) -> None:
     await ingest(FIXTURES / "rounds_2024.json")
+    # An interval of 0: the ingest just above is never recent enough to skip this refresh.
     source = msgspec.structs.replace(
-        settings, source=str(FIXTURES / "rounds_2026.json"), refresh_interval=0.1
+        settings, source=str(FIXTURES / "rounds_2026.json"), refresh_interval=0
     )
     pool = await db.create_pool(settings.database_url, min_size=1, max_size=2)
     try:
-        await asyncio.sleep(0.1)
         report = await refresh_once(pool, source)
         assert report is not None
         assert report.rounds_new == 5
@@ -65,7 +65,7 @@ async def test_a_failing_refresh_is_logged_and_serving_goes_on(
     failing = msgspec.structs.replace(settings, source=UNREACHABLE, refresh_interval=0.2)
     with caplog.at_level(logging.WARNING, logger="eedraws.refresh"):
         async with AsyncTestClient(app=create_app(failing)) as client:
-            await asyncio.sleep(0.7)
+            wait_until(lambda: "will retry" in caplog.text, 5, "no failed refresh was logged")
             answer = await client.get("/v1/draws/latest")
     assert answer.status_code == 200
     assert "refresh from http://127.0.0.1:9" in caplog.text

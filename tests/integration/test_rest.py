@@ -3,38 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import FIXTURES, Ingest
+from tests.support.http import pages
 
 Client = AsyncTestClient[Litestar]
 
 
 @pytest.fixture
-async def api(ingest: Ingest, client: Client) -> Client:
-    await ingest(FIXTURES / "rounds_2024.json")
-    await ingest(FIXTURES / "rounds_2026.json")
-    return client
-
-
-async def pages(api: Client, url: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    while True:
-        answer = await api.get(url)
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-        rows.extend(body["data"])
-        if body["next_cursor"] is None:
-            assert "link" not in answer.headers
-            return rows
-        link = answer.headers["link"]
-        match = re.fullmatch(r'<([^>]+)>; rel="next"', link)
-        assert match, link
-        url = match.group(1)
+def api(client_2024_2026: Client) -> Client:
+    return client_2024_2026
 
 
 async def test_a_draw_has_the_documented_shape_with_numbers_as_numbers(api: Client) -> None:

@@ -18,7 +18,7 @@ from litestar.testing import AsyncTestClient
 
 from api.columns import SERIES, TABLES
 from api.models import SeriesPoint
-from tests.conftest import Ingest
+from tests.support.db import Ingest
 from tests.support.ircc_rounds import Round, load
 from tests.support.trend_expectations import rounds_file, series
 

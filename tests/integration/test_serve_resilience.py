@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from api.settings import Settings
-from tests.conftest import FIXTURES, Ingest
+from tests.support.db import FIXTURES, Ingest
 from tests.support.server import served
 
 

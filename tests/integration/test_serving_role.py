@@ -6,7 +6,7 @@ import asyncpg
 import pytest
 
 from api.settings import Settings
-from tests.conftest import FIXTURES, Ingest
+from tests.support.db import FIXTURES, Ingest
 
 WRITES = [
     "INSERT INTO categories (slug, name) VALUES ('x', 'x')",

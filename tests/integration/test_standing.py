@@ -8,7 +8,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import Ingest
+from tests.support.db import Ingest
 from tests.support.ircc_rounds import Round, load
 from tests.support.trend_expectations import draws_standing, pool_standing, rounds_file
 

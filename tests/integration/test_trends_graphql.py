@@ -8,8 +8,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import FIXTURES, Ingest
-from tests.integration.graphql_client import codes, data, post
+from tests.support.graphql import codes, data, post
 
 Client = AsyncTestClient[Litestar]
 
@@ -28,9 +27,8 @@ def snake(value: Any) -> Any:
 
 
 @pytest.fixture
-async def api(ingest: Ingest, client: Client) -> Client:
-    await ingest(FIXTURES / "rounds_2026.json")
-    return client
+def api(client_2026: Client) -> Client:
+    return client_2026
 
 
 YEAR = "draws crsMin crsMax invitationsMin invitationsMax invitationsTotal"
