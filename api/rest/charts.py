@@ -6,11 +6,12 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from litestar import Controller, Response, get
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import QueryParameter
 
 from api.charts import Chart, crs_chart, invitations_chart, pool_chart, render
 from api.charts.specs import DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH
-from api.filters import DrawFilter
+from api.filters import SLUG, DrawFilter
 from api.rest.params import Database
 
 SVG = "image/svg+xml"
@@ -28,9 +29,15 @@ WidthParam = Annotated[
     ),
 ]
 
+# What /v1/draws documents for `category`, so the spec says an empty or malformed slug is refused.
+_SLUG = Schema(type=OpenAPIType.STRING, min_length=1, max_length=64, pattern=SLUG.pattern)
 CategoryParam = Annotated[
     list[str] | None,
-    QueryParameter(name="category", description="Category slug (repeatable); see /v1/categories"),
+    QueryParameter(
+        name="category",
+        description="Category slug (repeatable); see /v1/categories",
+        schema_extra={"type": OpenAPIType.ARRAY, "items": _SLUG, "one_of": None},
+    ),
 ]
 FromParam = Annotated[
     str | None,
@@ -56,8 +63,9 @@ def _draw_filter(
     """The draw filter's own parsing, so a bad value gets the same 400 as on /v1/draws."""
     raw = {
         "category": category or [],
-        "from": [date_from] if date_from else [],
-        "to": [date_to] if date_to else [],
+        # An empty `from=` is a bad date, as on /v1/draws, not "no bound".
+        "from": [] if date_from is None else [date_from],
+        "to": [] if date_to is None else [date_to],
     }
     return DrawFilter.parse(raw)
 

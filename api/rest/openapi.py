@@ -167,7 +167,10 @@ ERROR_RESPONSES: dict[str, tuple[str, dict[str, Any]]] = {
         "BadRequest",
         _error_response("A parameter is unknown, malformed or out of range (`invalid_parameter`)."),
     ),
-    "404": ("NotFound", _error_response("Nothing has that number, slug or date (`not_found`).")),
+    "404": (
+        "NotFound",
+        _error_response("Nothing has that number, slug or date, or nothing matches (`not_found`)."),
+    ),
     "406": (
         "NotAcceptable",
         _error_response("`Accept` admits no type this endpoint produces (`not_acceptable`)."),
@@ -363,7 +366,7 @@ def _pages(response: dict[str, Any], schemas: dict[str, Any]) -> bool:
 
 
 def _complete_responses(
-    operation: dict[str, Any], handler: HTTPRouteHandler, path: str, schemas: dict[str, Any]
+    operation: dict[str, Any], handler: HTTPRouteHandler, schemas: dict[str, Any]
 ) -> None:
     responses: dict[str, Any] = operation["responses"]
     cached = _is_cached(handler)
@@ -373,12 +376,17 @@ def _complete_responses(
             content = success.get("content", {})
             download = any(not t.endswith("json") for t in content)
             for media_type, body in content.items():
-                if not media_type.startswith("text/") and not media_type.endswith(("json", "xml")):
+                if media_type.endswith("json") and body.get("schema") == {"type": "string"}:
+                    # A handler that returns encoded bytes as JSON: a JSON document, not a string.
+                    body["schema"] = {"type": "object", "additionalProperties": True}
+                elif not media_type.startswith("text/") and not media_type.endswith(
+                    ("json", "xml")
+                ):
                     body["schema"] = {"type": "string", "format": "binary"}
             _success_headers(success, cached, _pages(success, schemas), download)
-    statuses = ["400", "406", "414", "429", "431", "503"]
-    if "{" in path or path.endswith("/latest"):
-        statuses.append("404")
+    # 404 everywhere: an unknown number, slug or date, an empty store's "latest", a chart with
+    # no rounds to draw; a client parses it as a Problem wherever it comes from.
+    statuses = ["400", "404", "406", "414", "429", "431", "503"]
     if cached:
         responses["304"] = {"$ref": f"{RESPONSES}NotModified"}
         parameters = operation.setdefault("parameters", [])
@@ -422,7 +430,7 @@ def complete(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
         if operation is None:
             continue
         _complete_parameters(operation, handler, enums)
-        _complete_responses(operation, handler, path, schemas)
+        _complete_responses(operation, handler, schemas)
     return document
 
 
