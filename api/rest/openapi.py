@@ -269,6 +269,8 @@ def enum_varnames(values: list[str]) -> list[str]:
     for value in values:
         descending = value.startswith("-")
         base = re.sub(r"\W+", "_", value.lstrip("-")).strip("_").upper() or "EMPTY"
+        if base[0].isdigit():
+            base = f"VALUE_{base}"
         if descending:
             names.append(f"{base}_DESC")
         elif f"-{value}" in values:
@@ -283,29 +285,44 @@ def _pascal(name: str) -> str:
 
 
 class _Enums:
-    """Inline string enums of parameters, hoisted into named components."""
+    """Inline string enums of parameters, hoisted into named components.
+
+    Named after the resource and the parameter (``DrawSort``); an enum that several resources
+    share under one parameter name is named after the parameter alone (``Bom``).
+    """
 
     def __init__(self, schemas: dict[str, Any]) -> None:
         self.schemas = schemas
+        self.found: list[tuple[dict[str, Any], dict[str, Any], str, str]] = []
+        self.owners: dict[tuple[str, tuple[str, ...]], set[str]] = {}
 
-    def named(self, schema: dict[str, Any], param: str, tag: str) -> dict[str, Any]:
+    def collect(self, parameter: dict[str, Any], schema: dict[str, Any], tag: str) -> None:
         values = schema.get("enum")
         if schema.get("type") != "string" or not values or "$ref" in schema:
-            return schema
-        # A parameter may name its enum (two endpoints of one tag with different `agg` values).
-        name = schema.get("title") or f"{ENUM_OWNER.get(tag, _pascal(tag))}{_pascal(param)}"
-        component = {
-            "title": name,
-            "type": "string",
-            "enum": values,
-            "x-enum-varnames": enum_varnames(values),
-        }
-        existing = self.schemas.get(name)
-        if existing is not None and existing["enum"] != values:
-            raise ValueError(f"two different enums would both be named {name}")
-        self.schemas[name] = component
-        rest = {k: v for k, v in schema.items() if k not in {"type", "enum", "title"}}
-        return {"$ref": f"{SCHEMAS}{name}", **rest} if rest else {"$ref": f"{SCHEMAS}{name}"}
+            parameter["schema"] = schema
+            return
+        name = parameter["name"]
+        self.found.append((parameter, schema, name, tag))
+        self.owners.setdefault((name, tuple(values)), set()).add(tag)
+
+    def name_all(self) -> None:
+        for parameter, schema, param, tag in self.found:
+            values = schema["enum"]
+            shared = len(self.owners[param, tuple(values)]) > 1
+            owner = "" if shared else ENUM_OWNER.get(tag, _pascal(tag))
+            # A parameter may name its enum (two endpoints of one tag with different `agg` values).
+            name = schema.get("title") or f"{owner}{_pascal(param)}"
+            existing = self.schemas.get(name)
+            if existing is not None and existing["enum"] != values:
+                raise ValueError(f"two different enums would both be named {name}")
+            self.schemas[name] = {
+                "title": name,
+                "type": "string",
+                "enum": values,
+                "x-enum-varnames": enum_varnames(values),
+            }
+            rest = {k: v for k, v in schema.items() if k not in {"type", "enum", "title"}}
+            parameter["schema"] = {"$ref": f"{SCHEMAS}{name}", **rest}
 
 
 def _query_kwargs(handler: HTTPRouteHandler) -> dict[str, KwargDefinition]:
@@ -328,7 +345,7 @@ def _complete_parameters(
         schema = _without_null(parameter["schema"])
         if (kwarg := kwargs.get(parameter["name"])) is not None:
             schema = _constrained(schema, kwarg)
-        parameter["schema"] = enums.named(schema, parameter["name"], tag)
+        enums.collect(parameter, schema, tag)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -431,6 +448,7 @@ def complete(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
             continue
         _complete_parameters(operation, handler, enums)
         _complete_responses(operation, handler, schemas)
+    enums.name_all()
     return document
 
 
