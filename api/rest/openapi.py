@@ -430,6 +430,23 @@ def _operations(app: Litestar) -> list[tuple[str, str, HTTPRouteHandler]]:
     return found
 
 
+def _one_number_type(node: Any) -> None:
+    """``int | float`` is ``oneOf: [integer, number]``, which no integer satisfies (it matches
+    both branches): keep ``number``, which includes the integers."""
+    if isinstance(node, dict):
+        for key in ("oneOf", "anyOf"):
+            branches = node.get(key)
+            if isinstance(branches, list) and {"type": "number"} in branches:
+                node[key] = [b for b in branches if b != {"type": "integer"}]
+                if len(node[key]) == 1:
+                    node.update(node.pop(key)[0])
+        for value in node.values():
+            _one_number_type(value)
+    elif isinstance(node, list):
+        for value in node:
+            _one_number_type(value)
+
+
 def complete(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
     """The OpenAPI document Litestar generated, completed; a new dict, the input is untouched."""
     document = deepcopy(document)
@@ -449,6 +466,7 @@ def complete(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
         _complete_parameters(operation, handler, enums)
         _complete_responses(operation, handler, schemas)
     enums.name_all()
+    _one_number_type(schemas)
     return document
 
 

@@ -97,7 +97,8 @@ def _spec(
 ) -> SeriesSpec:
     return SeriesSpec(
         filter=draw_filter,
-        frequency=frequency or "draw",
+        # An empty `frequency=` is refused as any bad value is, not read as "not given".
+        frequency="draw" if frequency is None else frequency,
         agg=agg,
         transform=transform,
         window=None if window is None else parse_int("window", window, 1, reads.MAX_WINDOW),
