@@ -546,13 +546,23 @@ async def invitation_series(db: Db, spec: SeriesSpec) -> Series:
     return await _series(db, "invitations", spec, INVITATION_AGGS)
 
 
+async def draw_contexts(db: Db, numbers: Iterable[str]) -> dict[str, DrawContext]:
+    """The context of each of ``numbers`` (stored spellings) that is a round, by number."""
+    rows = await db.fetch(query("draw_contexts"), list(numbers))
+    return {r["number"]: _context_decoder.decode(r["context"]) for r in rows}
+
+
 async def draw_context(db: Db, number: str) -> DrawContext:
-    """Round ``number`` among the others: its rank in the year, its line's year, the one before."""
+    """Round ``number`` among the others: its rank in the year and in its line, the line's year
+    so far, the round before it in its line, the pool snapshot published with it."""
     normalised = normalise_draw_number(number)
-    raw: str | None = await db.fetchval(query("draw_context"), normalised)
-    if raw is None:
+    found = await draw_contexts(db, [normalised])
+    if normalised not in found:
         raise NotFound(f"there is no round {normalised}")
-    return msgspec.json.decode(raw, type=DrawContext)
+    return found[normalised]
+
+
+_context_decoder = msgspec.json.Decoder(DrawContext)
 
 
 def _band_name(lo: int, hi: int) -> str:

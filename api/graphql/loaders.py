@@ -12,7 +12,7 @@ from functools import cached_property
 from strawberry.dataloader import DataLoader
 
 from api import reads
-from api.models import Category, Draw, PoolSnapshot
+from api.models import Category, Draw, DrawContext, PoolSnapshot
 from api.reads import Db
 
 
@@ -29,6 +29,10 @@ class Loaders:
         return DataLoader(load_fn=self._draws_by_snapshot)
 
     @cached_property
+    def draw_context(self) -> DataLoader[str, DrawContext | None]:
+        return DataLoader(load_fn=self._draw_contexts)
+
+    @cached_property
     def category(self) -> DataLoader[str, Category | None]:
         return DataLoader(load_fn=self._categories)
 
@@ -39,6 +43,10 @@ class Loaders:
     async def _draws_by_snapshot(self, dates: list[date]) -> list[list[Draw]]:
         found = await reads.draws_by_snapshot_dates(self.db, dates)
         return [found.get(d, []) for d in dates]
+
+    async def _draw_contexts(self, numbers: list[str]) -> list[DrawContext | None]:
+        found = await reads.draw_contexts(self.db, numbers)
+        return [found.get(n) for n in numbers]
 
     async def _categories(self, slugs: list[str]) -> list[Category | None]:
         # There are a dozen lines; one query for all of them beats one per slug.

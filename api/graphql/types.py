@@ -200,7 +200,11 @@ class Draw:
     )
     @staticmethod
     async def context(parent: strawberry.Parent[models.Draw], info: Info) -> models.DrawContext:
-        return await reads.draw_context(info.context.db, parent.number)
+        # One query for every draw of the page that asks (a DataLoader).
+        found = await info.context.loaders.draw_context.load(parent.number)
+        if found is None:
+            raise RuntimeError(f"round {parent.number} has no context")
+        return found
 
 
 CategorySource = models.Category | models.CategoryRef

@@ -2,67 +2,66 @@
 -- Rounds are ordered by (draw_date, seq) everywhere here: on one date, by round number (91a
 -- before 91b). Every figure is computed here; api/reads.py only shapes the rows.
 
--- name: draw_context
--- $1 round number. One JSON object, decoded straight into api.models.DrawContext.
-WITH me AS (
-    SELECT d.number, d.seq, d.draw_date, d.category_id, d.crs_min, d.pool_snapshot_date,
-           c.slug, extract(year FROM d.draw_date)::int AS year
-    FROM draws d JOIN categories c ON c.id = d.category_id
-    WHERE d.number = $1
-),
-year_so_far AS (
-    SELECT d.category_id, d.crs_min, d.invitations
-    FROM draws d, me
-    WHERE d.draw_date >= make_date(me.year, 1, 1)
-      AND (d.draw_date, d.seq) <= (me.draw_date, me.seq)
-),
-previous AS (
-    SELECT d.number, d.draw_date, d.crs_min, d.invitations
-    FROM draws d, me
-    WHERE d.category_id = me.category_id AND (d.draw_date, d.seq) < (me.draw_date, me.seq)
-    ORDER BY d.draw_date DESC, d.seq DESC
-    LIMIT 1
-)
-SELECT json_build_object(
+-- name: draw_contexts
+-- $1 round numbers. Per round found: its number and one JSON object, decoded straight into
+-- api.models.DrawContext. "So far" is the calendar year's rounds up to and including it.
+SELECT me.number, json_build_object(
     'number', me.number,
     'date', me.draw_date,
     'category', me.slug,
     'year', me.year,
-    'year_rank', (SELECT count(*) FROM year_so_far),
-    'category_year_rank', (SELECT count(*) FROM year_so_far y WHERE y.category_id = me.category_id),
-    'year_to_date', (
-        SELECT json_build_object(
-            'draws', count(*),
-            'crs_min', min(y.crs_min), 'crs_max', max(y.crs_min),
-            'invitations_min', min(y.invitations), 'invitations_max', max(y.invitations),
-            'invitations_total', sum(y.invitations))
-        FROM year_so_far y),
-    'category_year_to_date', (
-        SELECT json_build_object(
-            'draws', count(*),
-            'crs_min', min(y.crs_min), 'crs_max', max(y.crs_min),
-            'invitations_min', min(y.invitations), 'invitations_max', max(y.invitations),
-            'invitations_total', sum(y.invitations))
-        FROM year_so_far y WHERE y.category_id = me.category_id),
-    'previous_in_category', (
-        SELECT json_build_object(
-            'number', p.number, 'date', p.draw_date, 'crs_min', p.crs_min,
-            'invitations', p.invitations, 'crs_change', me.crs_min - p.crs_min,
-            'days_between', me.draw_date - p.draw_date)
-        FROM previous p),
-    'pool_snapshot', (
-        SELECT json_build_object(
-            'date', s.snapshot_date, 'total', s.total, 'source_draw', s.source_draw,
-            'flags', s.flags,
-            'bands', (SELECT json_agg(json_build_object(
-                              'band', b.band, 'crs_lo', b.crs_lo, 'crs_hi', b.crs_hi,
-                              'candidates', b.candidates, 'is_subtotal', b.is_subtotal)
-                              ORDER BY b.band)
-                        FROM pool_bands b WHERE b.snapshot_date = s.snapshot_date))
-        FROM pool_snapshots s
-        WHERE s.snapshot_date = me.pool_snapshot_date AND NOT s.retracted)
-)::text
-FROM me;
+    'year_rank', ytd.draws,
+    'category_year_rank', cytd.draws,
+    'year_to_date', to_json(ytd),
+    'category_year_to_date', to_json(cytd),
+    'previous_in_category', CASE WHEN p.number IS NULL THEN NULL ELSE json_build_object(
+        'number', p.number, 'date', p.draw_date, 'crs_min', p.crs_min,
+        'invitations', p.invitations, 'crs_change', me.crs_min - p.crs_min,
+        'days_between', me.draw_date - p.draw_date) END,
+    'pool_snapshot', snap.snapshot
+)::text AS context
+FROM (
+    SELECT d.number, d.seq, d.draw_date, d.category_id, d.crs_min, d.pool_snapshot_date,
+           c.slug, extract(year FROM d.draw_date)::int AS year
+    FROM draws d JOIN categories c ON c.id = d.category_id
+    WHERE d.number = ANY($1::text[])
+) me
+CROSS JOIN LATERAL (
+    SELECT count(*) AS draws, min(y.crs_min) AS crs_min, max(y.crs_min) AS crs_max,
+           min(y.invitations) AS invitations_min, max(y.invitations) AS invitations_max,
+           sum(y.invitations) AS invitations_total
+    FROM draws y
+    WHERE y.draw_date >= make_date(me.year, 1, 1)
+      AND (y.draw_date, y.seq) <= (me.draw_date, me.seq)
+) ytd
+CROSS JOIN LATERAL (
+    SELECT count(*) AS draws, min(y.crs_min) AS crs_min, max(y.crs_min) AS crs_max,
+           min(y.invitations) AS invitations_min, max(y.invitations) AS invitations_max,
+           sum(y.invitations) AS invitations_total
+    FROM draws y
+    WHERE y.category_id = me.category_id
+      AND y.draw_date >= make_date(me.year, 1, 1)
+      AND (y.draw_date, y.seq) <= (me.draw_date, me.seq)
+) cytd
+LEFT JOIN LATERAL (
+    SELECT d.number, d.draw_date, d.crs_min, d.invitations
+    FROM draws d
+    WHERE d.category_id = me.category_id AND (d.draw_date, d.seq) < (me.draw_date, me.seq)
+    ORDER BY d.draw_date DESC, d.seq DESC
+    LIMIT 1
+) p ON true
+LEFT JOIN LATERAL (
+    SELECT json_build_object(
+        'date', s.snapshot_date, 'total', s.total, 'source_draw', s.source_draw,
+        'flags', s.flags,
+        'bands', (SELECT json_agg(json_build_object(
+                          'band', b.band, 'crs_lo', b.crs_lo, 'crs_hi', b.crs_hi,
+                          'candidates', b.candidates, 'is_subtotal', b.is_subtotal)
+                          ORDER BY b.band)
+                    FROM pool_bands b WHERE b.snapshot_date = s.snapshot_date)) AS snapshot
+    FROM pool_snapshots s
+    WHERE s.snapshot_date = me.pool_snapshot_date AND NOT s.retracted
+) snap ON true;
 
 -- name: series
 -- <where>: the draw filter (api/filters.py), whose arguments come first; <categories>, <date_from>

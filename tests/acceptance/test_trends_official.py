@@ -10,7 +10,6 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.support.db import Ingest
 from tests.support.ircc_rounds import OFFICIAL, SHARED_DATA, Round, load
 from tests.support.trend_expectations import draw_context, draws_standing, pool_standing
 
@@ -27,11 +26,14 @@ pytestmark = [
 
 
 @pytest.fixture
-async def rounds(ingest: Ingest) -> list[Round]:
-    # In the order IRCC published them: the newer file's edits win.
-    await ingest(OLDER)
-    await ingest(OFFICIAL)
+def rounds() -> list[Round]:
     return load(OFFICIAL)
+
+
+@pytest.fixture
+def client(client_official: Client) -> Client:
+    """Both files ingested in the order IRCC published them: the newer file's edits win."""
+    return client_official
 
 
 async def test_the_article_about_round_385_is_one_request_and_matches_the_file(

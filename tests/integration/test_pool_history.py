@@ -8,18 +8,22 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.support.db import Ingest
-from tests.support.ircc_rounds import BANDS, Round, load, snapshots
-from tests.support.trend_expectations import rounds_file
+from tests.support.ircc_rounds import BANDS, Round, snapshots
+from tests.support.trend_store import expected_rounds, trend_client_fixture
 
 Client = AsyncTestClient[Litestar]
 
 
 @pytest.fixture
-async def rounds(ingest: Ingest) -> list[Round]:
-    path = rounds_file()
-    await ingest(path)
-    return load(path)
+def client(request: pytest.FixtureRequest) -> Client:
+    # A session-wide app over the file the expectations are computed from (read only).
+    found: Client = request.getfixturevalue(trend_client_fixture())
+    return found
+
+
+@pytest.fixture
+def rounds() -> list[Round]:
+    return expected_rounds()
 
 
 async def test_each_bands_history_is_its_count_in_every_snapshot_oldest_first(

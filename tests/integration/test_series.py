@@ -18,9 +18,9 @@ from litestar.testing import AsyncTestClient
 
 from api.columns import SERIES, TABLES
 from api.models import SeriesPoint
-from tests.support.db import Ingest
-from tests.support.ircc_rounds import Round, load
-from tests.support.trend_expectations import rounds_file, series
+from tests.support.ircc_rounds import Round
+from tests.support.trend_expectations import series
+from tests.support.trend_store import expected_rounds, trend_client_fixture
 
 Client = AsyncTestClient[Litestar]
 # Values are rounded to 2 decimals; a half-way case may round either way.
@@ -28,10 +28,15 @@ TOLERANCE = Fraction(1, 100) + Fraction(1, 10**9)
 
 
 @pytest.fixture
-async def rounds(ingest: Ingest) -> list[Round]:
-    path = rounds_file()
-    await ingest(path)
-    return load(path)
+def client(request: pytest.FixtureRequest) -> Client:
+    # A session-wide app over the file the expectations are computed from (read only).
+    found: Client = request.getfixturevalue(trend_client_fixture())
+    return found
+
+
+@pytest.fixture
+def rounds() -> list[Round]:
+    return expected_rounds()
 
 
 def _matches(served: list[dict[str, Any]], expected: list[dict[str, Any]]) -> bool:

@@ -8,18 +8,23 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.support.db import Ingest
-from tests.support.ircc_rounds import Round, load
-from tests.support.trend_expectations import draws_standing, pool_standing, rounds_file
+from tests.support.ircc_rounds import Round
+from tests.support.trend_expectations import draws_standing, pool_standing
+from tests.support.trend_store import expected_rounds, trend_client_fixture
 
 Client = AsyncTestClient[Litestar]
 
 
 @pytest.fixture
-async def rounds(ingest: Ingest) -> list[Round]:
-    path = rounds_file()
-    await ingest(path)
-    return load(path)
+def client(request: pytest.FixtureRequest) -> Client:
+    # A session-wide app over the file the expectations are computed from (read only).
+    found: Client = request.getfixturevalue(trend_client_fixture())
+    return found
+
+
+@pytest.fixture
+def rounds() -> list[Round]:
+    return expected_rounds()
 
 
 def _lines(body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.support.graphql import codes, data, post
+from tests.support.http import counting_statements
 
 Client = AsyncTestClient[Litestar]
 
@@ -96,3 +97,15 @@ async def test_invalid_trend_arguments_are_bad_user_input(api: Client) -> None:
     ):
         body = await post(api, document)
         assert codes(body) == ["BAD_USER_INPUT"], (document, body)
+
+
+async def test_context_of_a_page_of_draws_is_one_query_and_equals_rest(api: Client) -> None:
+    document = f"{{ draws(first: 14) {{ nodes {{ number context {{ {CONTEXT} }} }} }} }}"
+    with counting_statements(api) as counting:
+        got = await data(api, document)
+    nodes = got["draws"]["nodes"]
+    assert len(nodes) == 14
+    assert len([s for s in counting.statements if "year_to_date" in s]) == 1
+    for node in nodes[:3]:
+        rest = (await api.get(f"/v1/draws/{node['number']}/context")).json()
+        assert snake(node["context"]) == rest

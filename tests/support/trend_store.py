@@ -1,0 +1,24 @@
+"""Which session-wide store the read-only trend tests read, and the rounds it holds.
+
+IRCC's real files when ../shared has them (``client_official``: both files, in the order IRCC
+published them), else the small fixture of real rounds (``client_2026``). The expected figures
+are computed from the newest file of that store, parsed here with plain Python.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from tests.support.ircc_rounds import OFFICIAL, SHARED_DATA, Round, load
+from tests.support.trend_expectations import rounds_file
+
+OLDER = SHARED_DATA / "ee_rounds_123_en.2024-04-06.json"
+
+
+def trend_client_fixture() -> str:
+    return "client_official" if OFFICIAL.exists() and OLDER.exists() else "client_2026"
+
+
+@functools.cache
+def expected_rounds() -> list[Round]:
+    return load(rounds_file())
