@@ -16,9 +16,12 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Contact, License, Server, Tag
 from litestar.types import ASGIApp
 
-from api import cache, db, edge, ratelimit, refresh
+from api import db, edge, ratelimit, refresh
+from api.data_version import DataVersion
 from api.graphql.controller import graphql_router
 from api.reads import Db
+from api.redis_client import redis_client
+from api.response_cache import LocalLRU, RedisTier, ResponseCache, cacheable_post_paths
 from api.rest.categories import CategoriesController
 from api.rest.charts import ChartsController
 from api.rest.docs import SwaggerUIPage, docs_assets_router
@@ -99,7 +102,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.pool = db.ServingDb(pool, timeouts)
         writer = await _writer_pool(settings)
         # Redis is a cache: every reader must cope with it being absent or down.
-        client = cache.redis_client(settings.redis_url)
+        client = redis_client(settings.redis_url)
         app.state.redis = response_cache.shared.client = client
         try:
             async with (
@@ -156,12 +159,13 @@ def create_app(settings: Settings) -> Litestar:
         # The CLI (or the ASGI server) configures logging; Litestar must not replace it.
         logging_config=None,
     )
-    response_cache = cache.ResponseCache(
-        cast(cache.ASGIApp, app.asgi_handler),
+    response_cache = ResponseCache(
+        app.asgi_handler,
         enabled=settings.cache_enabled,
-        local=cache.LocalLRU(settings.cache_max_entries),
-        shared=cache.RedisTier(None),
-        version=cache.DataVersion(),
+        local=LocalLRU(settings.cache_max_entries),
+        shared=RedisTier(None),
+        version=DataVersion(),
+        cacheable_posts=cacheable_post_paths(app.routes),
         query_defaults=query_defaults(app.routes),
     )
     # In front of the router: a hit never reaches routing, DI or encoding. In front of the cache:

@@ -12,11 +12,12 @@ import sys
 from pathlib import Path
 
 from api import db
-from api.cache import announce_data_version, redis_client
+from api.data_version import announce_data_version
 from api.embedded import EmbeddedServerError, child_environment, servers_for
 from api.ingest.ircc import IngestError
 from api.ingest.store import IngestReport
 from api.ratelimit import parse_rate_limit
+from api.redis_client import redis_client
 from api.refresh import ensure_loaded, ingest_source
 from api.settings import Settings, SettingsError
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import redis.asyncio as redis
 
-from api.cache import announce_data_version
+from api.data_version import announce_data_version
 from api.db import INGEST_LOCK, query
 from api.ingest.ircc import IngestError
 from api.ingest.source import SEED_SOURCE, read_seed, read_source

@@ -31,6 +31,7 @@ from api.graphql import errors, ide, limits
 from api.graphql.context import Context
 from api.graphql.persisted import PersistedQueries, is_sha256_hex, sha256_hex
 from api.graphql.schema import schema
+from api.response_cache import CACHEABLE_POST
 
 PATH = "/graphql"
 GET_PARAMS = frozenset({"query", "variables", "operationName", "extensions"})
@@ -104,7 +105,9 @@ class EedrawsGraphQLController(GraphQLController[Context, None]):
     allow_queries_via_get = True
     include_in_schema = False
     # GET takes query/variables/operationName/extensions, checked here, not by the REST rule.
-    opt: Mapping[str, Any] = {"any_query_params": True}
+    # A POSTed query is a read: the response cache may keep its answer, keyed by the body
+    # (an answer with errors says no-store, in create_response).
+    opt: Mapping[str, Any] = {"any_query_params": True, CACHEABLE_POST: True}
     request_max_body_size = limits.MAX_REQUEST_BYTES
     dependencies: ClassVar[Dependencies] = {  # type: ignore[misc]
         **GraphQLController.dependencies,

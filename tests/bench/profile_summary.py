@@ -34,7 +34,7 @@ NATIVE_ONLY = "(no Python frame: granian's Rust threads)"
 # Self time by where the innermost Python frame lives (first match wins).
 PACKAGES = (
     ("asyncpg (pool, protocol, socket I/O to PostgreSQL)", "asyncpg/"),
-    ("the response cache layer (api/cache.py)", "api/cache.py"),
+    ("the response cache layer (api/response_cache/)", "api/response_cache/"),
     ("CSV export (api/exports.py)", "api/exports.py"),
     (
         "GraphQL layer (api/graphql, strawberry, graphql-core)",

@@ -16,7 +16,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
-from api.cache import REDIS_PREFIX, DataVersion, announce_data_version
+from api.data_version import DataVersion, announce_data_version
+from api.response_cache import REDIS_PREFIX, CacheEntry
 from api.settings import Settings
 from tests.support.db import FIXTURES, Ingest
 from tests.support.http import in_app_loop, running
@@ -232,8 +233,6 @@ async def test_redis_stopped_mid_run_means_answers_from_postgresql_and_refill_af
 
 
 def test_compressed_variants_are_made_once_and_kept() -> None:
-    from api.cache import CacheEntry
-
     entry = CacheEntry(200, [], b"x" * 5000)
     first = entry.variant("gzip")
     assert entry.variant("gzip") is first
