@@ -50,13 +50,13 @@ test-fast: install
 	$(BIN)/pytest tests/unit
 
 lint: install
-	$(BIN)/ruff check api tests
-	$(BIN)/ruff format --check api tests
+	$(BIN)/ruff check api tests tools
+	$(BIN)/ruff format --check api tests tools
 	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff format api tests
-	$(BIN)/ruff check --fix api tests
+	$(BIN)/ruff format api tests tools
+	$(BIN)/ruff check --fix api tests tools
 
 openapi: install
 	$(BIN)/eedraws export-openapi
@@ -67,17 +67,17 @@ schema: install
 
 # Benchmarks: how they work and the results are in docs/benchmarks.md. BENCH_DURATION=N seconds per cell.
 bench: install
-	bash tests/bench/bench.sh
+	bash tools/bench/bench.sh
 
 bench-peers: install
-	bash tests/bench/peers.sh
+	bash tools/bench/peers.sh
 
 bench-1m: install
-	bash tests/bench/bench_1m.sh
+	bash tools/bench/bench_1m.sh
 
 # granian (eedraws serve) against uvicorn (uvloop + httptools, in .bench/venv-uvicorn), warm and cold.
 bench-servers: install
-	bash tests/bench/servers.sh
+	bash tools/bench/servers.sh
 
 clean:
 	rm -rf $(VENV) .eedraws .pytest_cache .mypy_cache .ruff_cache

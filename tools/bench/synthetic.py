@@ -84,7 +84,7 @@ DRAW_COLUMNS = (
 
 
 def marker(draws: int, seed: int) -> str:
-    return f"synthetic:tests/bench/synthetic.py draws={draws} seed={seed}"
+    return f"synthetic:tools/bench/synthetic.py draws={draws} seed={seed}"
 
 
 def with_database(url: str, name: str) -> str:

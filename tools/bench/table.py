@@ -91,6 +91,23 @@ def share(cell: Cell, ceiling: Cell | str | None) -> str:
     return f"{100 * cell.rps / ceiling.rps:.1f}%"
 
 
+def measured(cell: Cell | str | None, ceiling: Cell | str | None, *, is_ceiling: bool) -> list[str]:
+    """The measured columns of a row: req/s, % of nginx, p50, p99, errors (n/a and why)."""
+    if not isinstance(cell, Cell):
+        return [f"n/a ({cell or 'not run'})", "", "", "", ""]
+    return [
+        f"{cell.rps:,.0f}",
+        "100%" if is_ceiling else share(cell, ceiling),
+        f"{cell.p50:.2f}",
+        f"{cell.p99:.2f}",
+        cell.errors_text(),
+    ]
+
+
+def table_row(*columns: str) -> str:
+    return "| " + " | ".join(columns) + " |"
+
+
 def verdict(target: str, cell: Cell, ceiling: Cell | str | None, warm: Cell | str | None) -> str:
     if target == "warm" and isinstance(ceiling, Cell):
         ok = cell.rps >= WARM_SHARE * ceiling.rps and cell.p99 <= WARM_P99_MS
@@ -110,15 +127,9 @@ def main() -> int:
         ceiling, warm = cells.get(("nginx", w.id)), cells.get(("warm", w.id))
         for target in TARGETS:
             cell = cells.get((target, w.id))
-            label = f"{w.id} {w.label}"
-            if not isinstance(cell, Cell):
-                print(f"| {label} | {NAMES[target]} | n/a ({cell or 'not run'}) | | | | | |")
-                continue
-            print(
-                f"| {label} | {NAMES[target]} | {cell.rps:,.0f} | "
-                f"{share(cell, ceiling) if target != 'nginx' else '100%'} | {cell.p50:.2f} | "
-                f"{cell.p99:.2f} | {cell.errors_text()} | {verdict(target, cell, ceiling, warm)} |"
-            )
+            met = verdict(target, cell, ceiling, warm) if isinstance(cell, Cell) else ""
+            columns = measured(cell, ceiling, is_ceiling=target == "nginx")
+            print(table_row(f"{w.id} {w.label}", NAMES[target], *columns, met))
     print()
     print("| workload | nginx req/s | warm % of nginx | cold % of nginx | 304 % of nginx |")
     print("|---|--:|--:|--:|--:|")

@@ -2,7 +2,7 @@
 # Every process a script starts is recorded by PID in $RUN/*.pid and stopped by that PID only.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BENCH_SRC=$ROOT/tests/bench
+BENCH_SRC=$ROOT/tools/bench
 BENCH_HOME=$ROOT/.bench          # gitignored: data dirs, run state, logs, results
 PY=$ROOT/.venv/bin/python
 EEDRAWS=$ROOT/.venv/bin/eedraws
@@ -159,4 +159,41 @@ rss_kib() {
 machine_line() {
   echo "nproc=$(nproc) cpu=\"$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)\"" \
     "load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
+}
+
+# The measuring helpers of bench.sh and servers.sh. Both set $out (the raw results file), $RUN,
+# $WARMUP and $DURATION before calling them.
+
+# probe URL BODY_FILE ETAG -> "STATUS BYTES": the HTTP status (000 when nothing answered) and the
+# size of one whole response, headers included, as wrk counts it.
+probe() {
+  local args=(-s -o /dev/null -m 10 -w '%{http_code} %{size_header} %{size_download}')
+  [ "$2" != - ] && args+=(-X POST -H 'Content-Type: application/json' --data-binary "@$2")
+  [ "$3" != - ] && args+=(-H "If-None-Match: $3")
+  curl "${args[@]}" "$1" | awk '{print $1, $2 + $3}' || true
+}
+
+# emit LINE: a raw result line, to the results file and the terminal. No pipeline or $(...) around
+# the cells, since bash runs its traps only between foreground commands: a TERM stops the run
+# after the wrk in progress, not after a whole workload.
+emit() { echo "$*" >>"$out"; echo "$*" >&2; }
+
+# cell TARGET WORKLOAD URL EXPECTED_STATUS BODY_FILE ETAG -> emits one raw line:
+#   target workload req_per_s p50_ms p99_ms errors resp_bytes requests probe_bytes
+# wrk counts only statuses >= 400 as errors; a cell whose mean response size (resp_bytes) is not
+# the probe's (probe_bytes) got other answers too (a 304 among 200s, or the reverse): table.py
+# flags it.
+cell() {
+  local target=$1 w=$2 url=$3 expect=$4 body=$5 etag=$6 code bytes result
+  read -r code bytes <<<"$(probe "$url" "$body" "$etag")"
+  if [ "$code" != "$expect" ]; then emit "$target $w n/a n/a n/a n/a http_$code - -"; return; fi
+  export WRK_BODY_FILE='' WRK_IF_NONE_MATCH=''
+  [ "$body" != - ] && WRK_BODY_FILE=$body
+  [ "$etag" != - ] && WRK_IF_NONE_MATCH=$etag
+  WRK_QUIET=1 wrk -t2 -c32 -d"${WARMUP}s" --timeout 10s -s "$BENCH_SRC/wrk.lua" "$url" \
+    >/dev/null 2>&1 || true
+  wrk -t2 -c32 -d"${DURATION}s" --timeout 10s --latency -s "$BENCH_SRC/wrk.lua" "$url" \
+    >"$RUN/wrk-$target-$w.log" 2>&1 || true
+  result=$(grep '^RESULT ' "$RUN/wrk-$target-$w.log" | tail -1 | cut -d' ' -f2-)
+  emit "$target $w ${result:-error error error error error error} $bytes"
 }

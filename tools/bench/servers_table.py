@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from record import WORKLOADS
-from table import Cell, read
+from table import Cell, measured, read, table_row
 
 SERVERS = ("granian", "uvicorn")
 MODES = ("warm", "cold")
@@ -31,20 +31,8 @@ def main() -> int:
             (f"{s}-{m}", s, m) for m in MODES for s in SERVERS
         ]
         for key, server, mode in rows:
-            cell = cells.get((key, w.id))
-            label = f"{w.id} {w.label}"
-            if not isinstance(cell, Cell):
-                print(f"| {label} | {server} | {mode} | n/a ({cell or 'not run'}) | | | | |")
-                continue
-            pct = (
-                f"{100 * cell.rps / ceiling.rps:.1f}%"
-                if isinstance(ceiling, Cell) and key != "nginx"
-                else ("100%" if key == "nginx" else "-")
-            )
-            print(
-                f"| {label} | {server} | {mode} | {cell.rps:,.0f} | {pct} | {cell.p50:.2f} | "
-                f"{cell.p99:.2f} | {cell.errors_text()} |"
-            )
+            columns = measured(cells.get((key, w.id)), ceiling, is_ceiling=key == "nginx")
+            print(table_row(f"{w.id} {w.label}", server, mode, *columns))
     print()
     print("| workload | granian / uvicorn, warm | granian / uvicorn, cold |")
     print("|---|--:|--:|")

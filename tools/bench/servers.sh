@@ -108,31 +108,6 @@ same_body() {
   cmp -s "$RUN/check.body" "$3" || log "WARNING: $1 answered other bytes than granian ($3)"
 }
 
-# probe URL BODY_FILE -> "STATUS BYTES": status and the size of one whole response, as wrk counts.
-probe() {
-  local args=(-s -o /dev/null -m 10 -w '%{http_code} %{size_header} %{size_download}')
-  [ "$2" != - ] && args+=(-X POST -H 'Content-Type: application/json' --data-binary "@$2")
-  curl "${args[@]}" "$1" | awk '{print $1, $2 + $3}' || true
-}
-
-emit() { echo "$*" >>"$out"; echo "$*" >&2; }
-
-# cell TARGET WORKLOAD URL BODY_FILE -> one raw line in make bench's format:
-#   target workload req_per_s p50_ms p99_ms errors resp_bytes requests probe_bytes
-cell() {
-  local target=$1 w=$2 url=$3 body=$4 code bytes result
-  read -r code bytes <<<"$(probe "$url" "$body")"
-  if [ "$code" != 200 ]; then emit "$target $w n/a n/a n/a n/a http_$code - -"; return; fi
-  export WRK_BODY_FILE='' WRK_IF_NONE_MATCH=''
-  [ "$body" != - ] && WRK_BODY_FILE=$body
-  WRK_QUIET=1 wrk -t2 -c32 -d"${WARMUP}s" --timeout 10s -s "$BENCH_SRC/wrk.lua" "$url" \
-    >/dev/null 2>&1 || true
-  wrk -t2 -c32 -d"${DURATION}s" --timeout 10s --latency -s "$BENCH_SRC/wrk.lua" "$url" \
-    >"$RUN/wrk-$target-$w.log" 2>&1 || true
-  result=$(grep '^RESULT ' "$RUN/wrk-$target-$w.log" | tail -1 | cut -d' ' -f2-)
-  emit "$target $w ${result:-error error error error error error} $bytes"
-}
-
 {
   echo "# $(date -u +%FT%TZ) $(machine_line) wrk -t2 -c32 -d${DURATION}s (warm-up ${WARMUP}s)"
   echo "# data: $source"
@@ -160,8 +135,8 @@ for pass in $(seq "$PASSES"); do
         same_body "http://127.0.0.1:${port[$t]}$path" "$body" "$RUN/static/$w"
       done
     fi
-    cell nginx "$w" "http://127.0.0.1:$nginx_port$path" "$body"
-    for t in "${order[@]}"; do cell "$t" "$w" "http://127.0.0.1:${port[$t]}$path" "$body"; done
+    cell nginx "$w" "http://127.0.0.1:$nginx_port$path" 200 "$body" -
+    for t in "${order[@]}"; do cell "$t" "$w" "http://127.0.0.1:${port[$t]}$path" 200 "$body" -; done
   done 3<"$RUN/workloads.tsv"
 done
 echo "# $(date -u +%FT%TZ) done load=\"$(cut -d' ' -f1-3 /proc/loadavg)\"" >>"$out"

@@ -64,7 +64,7 @@ cell() {
 }
 
 emit "# $(date -u +%FT%TZ) $(machine_line) wrk -t2 -c32 -d${DURATION}s (warm-up ${WARMUP}s)"
-emit "# data: $DRAWS synthetic draws (tests/bench/synthetic.py), app cold (EEDRAWS_CACHE=off)"
+emit "# data: $DRAWS synthetic draws (tools/bench/synthetic.py), app cold (EEDRAWS_CACHE=off)"
 emit "# deep page $DEEP_PAGE: $deep_path"
 emit "# workers ${workers[*]}: VmRSS KiB before: $rss_before"
 emit "# name req_per_s p50_ms p99_ms errors resp_bytes requests"
