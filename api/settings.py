@@ -32,7 +32,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     cache_enabled: bool = True
     cache_max_entries: int = 4096
     fetch_timeout: float = 30.0
-    public_base_url: str = ""
     # Limits on serving connections (seconds; 0 = none): a slow query is a 503, not a stuck worker.
     statement_timeout: float = 5.0
     idle_in_transaction_timeout: float = 10.0
@@ -59,7 +58,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             cache_enabled=_switch(env, "EEDRAWS_CACHE", True),
             cache_max_entries=int(_number(env, "EEDRAWS_CACHE_MAX_ENTRIES", 4096)),
             fetch_timeout=_number(env, "EEDRAWS_FETCH_TIMEOUT", 30.0),
-            public_base_url=env.get("EEDRAWS_PUBLIC_BASE_URL", "").rstrip("/"),
             statement_timeout=_number(env, "EEDRAWS_STATEMENT_TIMEOUT", 5.0),
             idle_in_transaction_timeout=_number(env, "EEDRAWS_IDLE_IN_TRANSACTION_TIMEOUT", 10.0),
             pool_timeout=_number(env, "EEDRAWS_POOL_TIMEOUT", 5.0),
