@@ -16,11 +16,11 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
-from api.data_version import DataVersion, announce_data_version
+from api.data_version import announce_data_version
 from api.response_cache import REDIS_PREFIX, CacheEntry
 from api.settings import Settings
 from tests.support.db import FIXTURES, Ingest
-from tests.support.http import in_app_loop, running
+from tests.support.http import data_version_reaches, in_app_loop, running
 from tests.support.stores import StoppableRedis
 from tests.support.waiting import wait_until
 
@@ -165,17 +165,6 @@ async def test_with_the_cache_off_every_request_queries_but_etags_still_revalida
         assert len(pool.reads) == 2
 
 
-async def _version_reaches(version: DataVersion, wanted: int) -> None:
-    changed = asyncio.Event()
-    version.on_change.append(changed.set)
-    try:
-        while version.version < wanted:
-            await changed.wait()
-            changed.clear()
-    finally:
-        version.on_change.remove(changed.set)
-
-
 async def test_after_an_ingest_every_replica_serves_the_new_data_within_a_second(
     settings: Settings, loaded: Ingest
 ) -> None:
@@ -193,7 +182,7 @@ async def test_after_an_ingest_every_replica_serves_the_new_data_within_a_second
         await publisher.aclose()
         started = time.monotonic()
         for client, version in replicas:
-            in_app_loop(client, _version_reaches, version, report.data_version, timeout=1.0)
+            in_app_loop(client, data_version_reaches, version, report.data_version, timeout=1.0)
         after = [await c.get("/v1/draws/latest") for c in (one, two)]
         assert time.monotonic() - started < 1.0
         assert {a.json()["number"] for a in after} == {"413"}

@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from api.data_version import DataVersion
+
 Client = AsyncTestClient[Litestar]
 T = TypeVar("T")
 
@@ -92,3 +94,18 @@ def in_app_loop(
         return await asyncio.wait_for(function(*args), timeout)
 
     return client.blocking_portal.call(bounded)
+
+
+async def data_version_reaches(version: DataVersion, wanted: int) -> None:
+    """Return once ``version`` (an app's view of data_version) is at least ``wanted``.
+
+    Run it on the app's loop with ``in_app_loop``: it waits on the version's change callback.
+    """
+    changed = asyncio.Event()
+    version.on_change.append(changed.set)
+    try:
+        while version.version < wanted:
+            await changed.wait()
+            changed.clear()
+    finally:
+        version.on_change.remove(changed.set)
