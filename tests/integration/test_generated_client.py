@@ -13,7 +13,7 @@ from types import ModuleType
 import pytest
 
 from api.settings import Settings
-from tests.conftest import FIXTURES, Ingest
+from tests.support.db import FIXTURES, Ingest
 from tests.support.server import served
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from api.settings import Settings
-from tests.conftest import FIXTURES, Ingest
+from tests.support.db import FIXTURES, Ingest
 from tests.support.server import served
 
 ROOT = Path(__file__).resolve().parents[2]
