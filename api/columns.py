@@ -223,7 +223,7 @@ SERIES = Table(
             10,
             "the period's figure in the series' units (see `meta` of the JSON); empty when no "
             "round fell in the period",
-            format="#,##0.##",
+            # General: 476 and 470.5 as they are ("#,##0.##" would show "476.").
         ),
         Column("draws", "int", "Rounds", 8, "rounds in the period"),
     ),
