@@ -22,7 +22,8 @@ from api.graphql.controller import graphql_router
 from api.reads import Db
 from api.redis_client import redis_client
 from api.response_cache import LocalLRU, RedisTier, ResponseCache, cacheable_post_paths
-from api.rest.categories import CategoriesController
+from api.rest.bulk import export_zip
+from api.rest.categories import CATEGORY_ROUTES, CategoriesController
 from api.rest.charts import ChartsController
 from api.rest.docs import SwaggerUIPage, docs_assets_router
 from api.rest.draws import DRAW_LIST_ROUTES, DrawsController
@@ -32,7 +33,7 @@ from api.rest.feeds import FeedsController
 from api.rest.formats import unknown_format_route
 from api.rest.openapi import CompletedJson, openapi_json, operation_id
 from api.rest.params import check_query_params, query_defaults
-from api.rest.pool import POOL_ROUTES, PoolController
+from api.rest.pool import POOL_BAND_ROUTES, POOL_ROUTES, PoolController
 from api.rest.stats import YEARLY_ROUTES, StatusController
 from api.rest.trends import SERIES_ROUTES, TrendsController
 from api.settings import Settings
@@ -64,6 +65,7 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="stats", description="Aggregates for trends"),
             Tag(name="charts", description="Charts as SVG, PNG, Vega-Lite spec and CSV"),
             Tag(name="status", description="Freshness of the data"),
+            Tag(name="export", description="Everything at once: the bulk download"),
             Tag(name="series", description="Cut-offs and invitations over time, FRED-style"),
             Tag(name="standing", description="Where a CRS score stands in the pool and rounds"),
         ],
@@ -131,13 +133,16 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             DrawsController,
             CategoriesController,
+            *CATEGORY_ROUTES,
             PoolController,
             StatusController,
             ChartsController,
             *DRAW_LIST_ROUTES,
             *POOL_ROUTES,
+            *POOL_BAND_ROUTES,
+            export_zip,
             *YEARLY_ROUTES,
-            unknown_format_route("/v1", ["draws", "pool"]),
+            unknown_format_route("/v1", ["draws", "pool", "categories"]),
             unknown_format_route("/v1/stats", ["yearly"]),
             *SERIES_ROUTES,
             unknown_format_route("/v1/series", ["crs", "invitations"]),

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import msgspec
 
-ColumnType = Literal["text", "int", "float", "date", "datetime", "list"]
+ColumnType = Literal["text", "int", "float", "bool", "date", "datetime", "list"]
 
 
 class Column(msgspec.Struct, frozen=True):
@@ -198,6 +198,49 @@ POOL = Table(
     ),
 )
 
+POOL_BANDS = Table(
+    "pool-bands",
+    "Express Entry pool: candidates per CRS band, per snapshot",
+    (
+        Column("date", "date", "Snapshot date", 13, "date of the pool distribution"),
+        Column("band", "int", "Band", 6, "IRCC's order of the band in the published table"),
+        Column("crs_lo", "int", "CRS from", 9, "lowest CRS score of the band"),
+        Column("crs_hi", "int", "CRS to", 9, "highest CRS score of the band"),
+        Column("candidates", "int", "Candidates", 12, "candidates in the band", format="#,##0"),
+        Column(
+            "is_subtotal",
+            "bool",
+            "Subtotal",
+            9,
+            "`true` for a subtotal of the bands below it (IRCC's 451-500 and 401-450): leave "
+            "them out when adding up",
+        ),
+    ),
+)
+
+CATEGORIES = Table(
+    "categories",
+    "Express Entry round types: programs and categories, with every published name",
+    (
+        Column("slug", "text", "Category (id)", 24, "stable id of the line, kept across renames"),
+        Column("name", "text", "Category", 40, "the line's current display name"),
+        Column("kind", "text", "Kind", 10, "`program` or `category`"),
+        Column(
+            "aliases",
+            "list",
+            "Published names",
+            60,
+            "every name IRCC published for the line, joined with `;`",
+        ),
+        Column("draws", "int", "Rounds", 8, "rounds of the line"),
+        Column("invitations", "int", "Invitations", 12, "invitations of the line", format="#,##0"),
+        Column("first_draw", "text", "First round", 8, "number of the line's first round"),
+        Column("first_draw_date", "date", "First round date", 11, "date of its first round"),
+        Column("last_draw", "text", "Last round", 8, "number of the line's latest round"),
+        Column("last_draw_date", "date", "Last round date", 11, "date of its latest round"),
+    ),
+)
+
 SERIES = Table(
     "series",
     "Express Entry series over time",
@@ -228,7 +271,7 @@ SERIES = Table(
         Column("draws", "int", "Rounds", 8, "rounds in the period"),
     ),
 )
-TABLES = (DRAWS, YEARLY, YEARLY_BY_CATEGORY, POOL, SERIES)
+TABLES = (DRAWS, YEARLY, YEARLY_BY_CATEGORY, POOL, POOL_BANDS, CATEGORIES, SERIES)
 
 
 # --- docs ----------------------------------------------------------------------------------

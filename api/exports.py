@@ -61,6 +61,8 @@ def _csv_cell(column: Column, value: Any) -> object:
         return spreadsheet_text(FLAG_SEPARATOR.join(value))
     if column.type == "text":
         return spreadsheet_text(value)
+    if column.type == "bool":
+        return "true" if value else "false"
     if column.type in ("date", "datetime"):
         # msgspec spells dates and timestamps exactly as the JSON API does (UTC as "Z").
         return msgspec.to_builtins(value)
@@ -140,6 +142,8 @@ def _write_cell(sheet: Any, row: int, col: int, column: Column, value: Any, fmt:
             sheet.write_string(row, col, FLAG_SEPARATOR.join(value))
     elif column.type in ("int", "float"):
         sheet.write_number(row, col, value, fmt)
+    elif column.type == "bool":
+        sheet.write_boolean(row, col, value)
     elif column.type == "datetime":
         sheet.write_datetime(row, col, _naive_utc(value), fmt)
     else:

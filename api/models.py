@@ -64,6 +64,17 @@ class PoolBand(msgspec.Struct, frozen=True, kw_only=True):
     is_subtotal: bool
 
 
+class PoolBandRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One band of one snapshot: the pool's distribution as a long table."""
+
+    date: dt.date
+    band: int
+    crs_lo: int
+    crs_hi: int
+    candidates: int
+    is_subtotal: bool
+
+
 class PoolSnapshotSummary(msgspec.Struct, frozen=True, kw_only=True):
     date: dt.date
     total: int

@@ -40,6 +40,7 @@ from api.models import (
     DrawRevision,
     IngestSummary,
     PoolBand,
+    PoolBandRow,
     PoolChange,
     PoolSnapshot,
     PoolSnapshotSummary,
@@ -309,6 +310,25 @@ async def list_pool_snapshots(
             flags=list(r["flags"]),
         )
         for r in rows
+    ]
+
+
+async def pool_band_rows(db: Db) -> list[PoolBandRow]:
+    """Every band of every served snapshot, newest snapshot first, bands in IRCC's order."""
+    dates = [s.date for s in await list_pool_snapshots(db)]
+    snapshots = await pool_snapshots(db, dates)
+    return [
+        PoolBandRow(
+            date=d,
+            band=b.band,
+            crs_lo=b.crs_lo,
+            crs_hi=b.crs_hi,
+            candidates=b.candidates,
+            is_subtotal=b.is_subtotal,
+        )
+        for d in dates
+        if d in snapshots
+        for b in snapshots[d].bands
     ]
 
 
