@@ -20,23 +20,13 @@ from api.columns import SERIES, TABLES
 from api.models import SeriesPoint
 from tests.support.ircc_rounds import Round
 from tests.support.trend_expectations import series
-from tests.support.trend_store import expected_rounds, trend_client_fixture
+
+# The fixtures `client` (the session's app over IRCC's file) and `rounds` (that file, parsed).
+from tests.support.trend_store import trend_client, trend_rounds  # noqa: F401
 
 Client = AsyncTestClient[Litestar]
 # Values are rounded to 2 decimals; a half-way case may round either way.
 TOLERANCE = Fraction(1, 100) + Fraction(1, 10**9)
-
-
-@pytest.fixture
-def client(request: pytest.FixtureRequest) -> Client:
-    # A session-wide app over the file the expectations are computed from (read only).
-    found: Client = request.getfixturevalue(trend_client_fixture())
-    return found
-
-
-@pytest.fixture
-def rounds() -> list[Round]:
-    return expected_rounds()
 
 
 def _matches(served: list[dict[str, Any]], expected: list[dict[str, Any]]) -> bool:

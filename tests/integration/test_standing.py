@@ -4,27 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.support.ircc_rounds import Round
 from tests.support.trend_expectations import draws_standing, pool_standing
-from tests.support.trend_store import expected_rounds, trend_client_fixture
+
+# The fixtures `client` (the session's app over IRCC's file) and `rounds` (that file, parsed).
+from tests.support.trend_store import trend_client, trend_rounds  # noqa: F401
 
 Client = AsyncTestClient[Litestar]
-
-
-@pytest.fixture
-def client(request: pytest.FixtureRequest) -> Client:
-    # A session-wide app over the file the expectations are computed from (read only).
-    found: Client = request.getfixturevalue(trend_client_fixture())
-    return found
-
-
-@pytest.fixture
-def rounds() -> list[Round]:
-    return expected_rounds()
 
 
 def _lines(body: dict[str, Any]) -> list[dict[str, Any]]:
