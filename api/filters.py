@@ -52,6 +52,8 @@ class Filter(msgspec.Struct, frozen=True):
 MAX_CRS = 1200
 # Largest round so far: 27,332 (13 Feb 2021). A bound keeps values inside PostgreSQL's int.
 MAX_INVITATIONS = 100_000
+# More category lines than IRCC has ever had; a list past it is not a question, it is a load.
+MAX_SLUGS = 50
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -100,6 +102,10 @@ class DrawFilter(msgspec.Struct, frozen=True, kw_only=True):
         for spec in FILTERS:
             value = getattr(self, spec.attr)
             if spec.kind == "slug":
+                if len(value) > MAX_SLUGS:
+                    raise InvalidParameter(
+                        f"`{spec.name}` takes at most {MAX_SLUGS} values, got {len(value)}"
+                    )
                 for slug in value:
                     check_slug(spec.name, slug)
                 msgspec.structs.force_setattr(self, spec.attr, tuple(dict.fromkeys(value)))
@@ -180,10 +186,6 @@ class FilterField(msgspec.Struct, frozen=True):
     def graphql_name(self) -> str:
         head, *rest = self.filter.name.split("_")
         return self.filter.graphql or head + "".join(part.title() for part in rest)
-
-    @property
-    def repeatable(self) -> bool:
-        return self.kind == "slug"
 
 
 def _kind(annotation: Any) -> Kind:
@@ -328,6 +330,3 @@ class DrawQuery(msgspec.Struct, frozen=True, kw_only=True):
             limit=parse_int("limit", limit[-1], 1, MAX_LIMIT) if limit else default_limit,
             cursor=cursor[-1] if cursor else None,
         )
-
-
-PAGE_PARAMETERS = ("sort", "limit", "cursor")

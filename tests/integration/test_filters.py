@@ -43,6 +43,7 @@ def test_a_filter_removes_repeated_categories_keeping_their_order() -> None:
         ),
         ({"categories": ("",)}, "`category` must be a category slug"),
         ({"categories": ("a\x00b",)}, "`category` must be a category slug"),
+        ({"categories": tuple(f"c{i}" for i in range(51))}, "takes at most 50 values, got 51"),
     ],
 )
 def test_a_filter_refuses_what_it_cannot_mean_however_it_is_made(
