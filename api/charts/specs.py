@@ -6,6 +6,7 @@ vl-convert draws it (``api.charts.render``). See docs/decisions/0004-charts-vega
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -29,6 +30,8 @@ _GUTTER = 80
 _FONT = "Helvetica, Arial, sans-serif"
 _INK = "#1a1a1a"
 _MUTED = "#4d4d4d"
+_TITLE_SIZE = 18
+_SUBTITLE_SIZE = 14
 
 
 class Style(NamedTuple):
@@ -66,12 +69,15 @@ def _legend(width: int, *, symbol: str) -> alt.Legend:
     )
 
 
-def _source_lines(source: str, width: int) -> str | list[str]:
-    """The source on one line, or broken after its first "; " where one line would not fit."""
-    if width >= 560 or "; " not in source:
-        return source
-    head, _, tail = source.partition("; ")
-    return [head + ";", tail]
+def fit_lines(text: str | list[str], width: int, font_size: float) -> str | list[str]:
+    """``text`` broken into lines that fit ``width`` pixels (Vega does not wrap titles).
+
+    A line holds about width / (0.5 * font size) characters of a sans-serif face.
+    """
+    lines = [text] if isinstance(text, str) else text
+    chars = int((width - 24) / (0.5 * font_size))
+    fitted = [part for line in lines for part in textwrap.wrap(line, chars) or [""]]
+    return fitted[0] if len(fitted) == 1 else fitted
 
 
 def _figure(
@@ -87,10 +93,17 @@ def _figure(
 
     # The heading is the chart's own title; the source line is the figure's, at the bottom, so
     # it stays under the legend however many rows the legend takes.
-    headed = body.properties(title=alt.Title(title, subtitle=subtitle, anchor="start", offset=12))
+    headed = body.properties(
+        title=alt.Title(
+            fit_lines(title, width, _TITLE_SIZE),
+            subtitle=fit_lines(subtitle, width, _SUBTITLE_SIZE),
+            anchor="start",
+            offset=12,
+        )
+    )
     figure = alt.vconcat(headed).properties(
         title=alt.Title(
-            _source_lines(source, width),
+            fit_lines(source, width, 12),
             orient="bottom",
             anchor="start",
             fontSize=12,
@@ -112,7 +125,9 @@ def _figure(
             gridColor="#e3e3e3",
         )
         .configure_legend(labelFontSize=13, labelColor=_INK, rowPadding=4)
-        .configure_title(fontSize=18, subtitleFontSize=14, color=_INK, subtitleColor=_MUTED)
+        .configure_title(
+            fontSize=_TITLE_SIZE, subtitleFontSize=_SUBTITLE_SIZE, color=_INK, subtitleColor=_MUTED
+        )
         .configure_view(stroke=None)
         .to_dict(validate=False)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from api.charts import Chart, ChartTable
 from api.charts.data import _with_gaps
 from api.charts.render import accessible_svg
-from api.charts.specs import category_styles
+from api.charts.specs import category_styles, fit_lines
 
 
 def test_a_pause_longer_than_half_a_year_breaks_the_line() -> None:
@@ -43,3 +43,12 @@ def test_svg_gets_an_escaped_title_and_description_for_screen_readers() -> None:
         '<title id="eedraws-crs-title">Cut-offs &lt;by&gt; category &amp; more</title>'
     )
     assert "&quot;Quoted&quot; &lt;script&gt; Source: IRCC</desc><rect/>" in svg
+
+
+def test_titles_break_into_lines_that_fit_a_narrow_chart() -> None:
+    title = "Candidates in the pool on 2026-04-12, beside 2026-03-29; bands as IRCC publishes them"
+    assert fit_lines(title, 640, 14) == title
+    lines = fit_lines(title, 360, 14)
+    assert isinstance(lines, list) and len(lines) > 1
+    assert " ".join(lines) == title
+    assert all(len(line) * 0.5 * 14 <= 360 for line in lines)
