@@ -19,9 +19,24 @@ import vl_convert
 from anyio import to_thread
 
 from api.charts.model import Chart
+from api.errors import ServiceUnavailable
 
 PNG_SCALE = 2  # sharp on high-density screens and in social cards
+# Distinct charts waiting to be drawn in this process (the cache lets one request per URL
+# through). Past this, a 503 with Retry-After: a flood of new URLs (every width, every filter)
+# must not queue minutes of CPU work behind it.
+MAX_WAITING = 8
 _one_at_a_time = anyio.CapacityLimiter(1)
+
+
+def _admit() -> None:
+    if _one_at_a_time.statistics().tasks_waiting >= MAX_WAITING:
+        raise ServiceUnavailable(
+            f"{MAX_WAITING} charts are already waiting to be drawn here; retry shortly",
+            retry_after=2,
+        )
+
+
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
 
 
@@ -50,10 +65,12 @@ def _png(chart: Chart) -> bytes:
 
 
 async def svg(chart: Chart) -> bytes:
+    _admit()
     return await to_thread.run_sync(_svg, chart, limiter=_one_at_a_time)
 
 
 async def png(chart: Chart) -> bytes:
+    _admit()
     return await to_thread.run_sync(_png, chart, limiter=_one_at_a_time)
 
 

@@ -7,7 +7,10 @@ import io
 import json
 import re
 import struct
+import urllib.error
+import urllib.request
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import altair
@@ -17,6 +20,7 @@ from litestar.testing import AsyncTestClient
 from api.app import create_app
 from api.settings import Settings
 from tests.support.db import FIXTURES, Ingest
+from tests.support.server import served
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 CHARTS = ("crs", "invitations", "pool")
@@ -218,3 +222,34 @@ async def test_a_highlighted_round_is_ringed_and_labelled(client: Client) -> Non
     elsewhere = await client.get("/v1/charts/crs.svg?category=cec&highlight=398")
     assert elsewhere.status_code == 400
     assert "round 398 is not among the rounds drawn" in elsewhere.json()["detail"]
+
+
+def _fetch(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            return (
+                response.status,
+                {k.lower(): v for k, v in response.headers.items()},
+                response.read(),
+            )
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+async def test_a_flood_of_new_charts_is_turned_away_with_503_not_queued(
+    settings: Settings, ingest: Ingest
+) -> None:
+    await ingest(FIXTURES / "rounds_2026.json")
+    with served(settings) as base:
+        # 20 distinct URLs at once: no cache entry answers them, each is a drawing.
+        urls = [f"{base}/v1/charts/invitations.png?width={w}" for w in range(400, 600, 10)]
+        with ThreadPoolExecutor(len(urls)) as pool:
+            answers = list(pool.map(_fetch, urls))
+    statuses = Counter(status for status, _, _ in answers)
+    assert set(statuses) <= {200, 503}, statuses
+    assert statuses[503] >= 1, "twenty charts at once must not all wait"
+    assert statuses[200] >= 1
+    _, headers, body = next(a for a in answers if a[0] == 503)
+    assert headers["retry-after"] == "2"
+    assert json.loads(body)["code"] == "service_unavailable"
+    assert all(body.startswith(b"\x89PNG") for status, _, body in answers if status == 200)
