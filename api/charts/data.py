@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+import msgspec
+
 from api import reads
 from api.charts import specs
 from api.charts.model import Cell, Chart, ChartTable
 from api.errors import InvalidParameter, NotFound
 from api.filters import DrawFilter, DrawQuery, echo
-from api.models import Category, Draw, PoolBand, PoolSnapshot
+from api.models import Category, Draw, PoolSnapshotSummary
 from api.reads import Db
 
 # Between years and band bounds in labels: an en dash, as in print.
@@ -236,56 +238,62 @@ async def invitations_chart(
     )
 
 
-def _band_label(band: PoolBand) -> str:
-    return f"{band.crs_lo}{EN_DASH}{band.crs_hi}"
+def _band_label(crs_lo: int, crs_hi: int) -> str:
+    return f"{crs_lo}{EN_DASH}{crs_hi}"
 
 
-async def latest_two_snapshots(db: Db) -> tuple[PoolSnapshot | None, PoolSnapshot]:
-    """The newest pool snapshot and the one before it (None when there is only one)."""
+class PoolComparison(msgspec.Struct, frozen=True, kw_only=True):
+    """The newest pool snapshot beside the one before it (None when there is only one)."""
+
+    latest: PoolSnapshotSummary
+    previous: PoolSnapshotSummary | None
+    # (crs_lo, crs_hi, previous count, latest count, change), highest band first.
+    bands: list[tuple[int, int, int | None, int, int | None]]
+
+
+async def pool_comparison(db: Db) -> PoolComparison:
+    """The newest snapshot's bands beside the snapshot before it, from ``reads.pool_changes``."""
     summaries = await reads.list_pool_snapshots(db)
     if not summaries:
         raise NotFound("no pool snapshot has been published")
-    dates = [s.date for s in summaries[:2]]
-    found = await reads.pool_snapshots(db, dates)
-    latest = found[dates[0]]
-    previous = found.get(dates[1]) if len(dates) > 1 else None
-    return previous, latest
+    latest = summaries[0]
+    change = next((c for c in await reads.pool_changes(db) if c.date == latest.date), None)
+    bands: list[tuple[int, int, int | None, int, int | None]]
+    if change is None:
+        snapshot = (await reads.pool_snapshots(db, [latest.date]))[latest.date]
+        bands = [(b.crs_lo, b.crs_hi, None, b.candidates, None) for b in snapshot.bands]
+        subtotals = {(b.crs_lo, b.crs_hi) for b in snapshot.bands if b.is_subtotal}
+        previous = None
+    else:
+        bands = [
+            (b.crs_lo, b.crs_hi, b.previous_candidates, b.candidates, b.change)
+            for b in change.bands
+        ]
+        subtotals = {(b.crs_lo, b.crs_hi) for b in change.bands if b.is_subtotal}
+        previous = next(s for s in summaries if s.date == change.previous_date)
+    kept = sorted((b for b in bands if (b[0], b[1]) not in subtotals), reverse=True)
+    return PoolComparison(latest=latest, previous=previous, bands=kept)
 
 
 async def pool_chart(db: Db, *, width: int = specs.DEFAULT_WIDTH) -> Chart:
     """The latest distribution of the pool by CRS band, beside the snapshot before it."""
     check_width(width)
-    previous, latest = await latest_two_snapshots(db)
+    pool = await pool_comparison(db)
+    latest, previous = pool.latest, pool.previous
+    rows = []
+    for rank, (lo, hi, then, now, _) in enumerate(pool.bands):
+        for day, count in ((previous.date if previous else None, then), (latest.date, now)):
+            if day is not None and count is not None:
+                rows.append(
+                    {
+                        "band": _band_label(lo, hi),
+                        "rank": rank,
+                        "snapshot": day.isoformat(),
+                        "candidates": count,
+                    }
+                )
+    table_rows: list[tuple[Cell, ...]] = list(pool.bands)
     snapshots = [s for s in (previous, latest) if s is not None]
-    bands: dict[tuple[int, int], PoolBand] = {}
-    for snapshot in snapshots:
-        for band in snapshot.bands:
-            if not band.is_subtotal:
-                bands.setdefault((band.crs_lo, band.crs_hi), band)
-    order = sorted(bands, reverse=True)
-    counts = {
-        (s.date, (b.crs_lo, b.crs_hi)): b.candidates
-        for s in snapshots
-        for b in s.bands
-        if not b.is_subtotal
-    }
-    rows = [
-        {
-            "band": _band_label(bands[key]),
-            "rank": rank,
-            "snapshot": s.date.isoformat(),
-            "candidates": counts[(s.date, key)],
-        }
-        for rank, key in enumerate(order)
-        for s in snapshots
-        if (s.date, key) in counts
-    ]
-    table_rows: list[tuple[Cell, ...]] = []
-    for key in order:
-        now = counts.get((latest.date, key))
-        then = counts.get((previous.date, key)) if previous else None
-        change = now - then if now is not None and then is not None else None
-        table_rows.append((key[0], key[1], then, now, change))
     title = "Express Entry pool by CRS score"
     if previous is None:
         subtitle = (
@@ -298,11 +306,11 @@ async def pool_chart(db: Db, *, width: int = specs.DEFAULT_WIDTH) -> Chart:
             f"beside {previous.date.isoformat()}; bands as IRCC publishes them"
         )
         total_change = f" ({latest.total - previous.total:+,} since {previous.date.isoformat()})"
-    biggest = max(latest.bands, key=lambda b: -1 if b.is_subtotal else b.candidates)
+    lo, hi, _, most, _ = max(pool.bands, key=lambda band: band[3])
     description = (
         f"Bar chart of candidates in the Express Entry pool by CRS score band on "
         f"{latest.date.isoformat()}: {latest.total:,} in all{total_change}. "
-        f"The largest band is {_band_label(biggest)} with {biggest.candidates:,}."
+        f"The largest band is {_band_label(lo, hi)} with {most:,}."
     )
     source = await _source(db)
     spec = specs.pool_spec(

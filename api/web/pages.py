@@ -27,11 +27,11 @@ from litestar.template.config import TemplateConfig
 
 from api import reads
 from api.charts import Chart, crs_chart, invitations_chart, pool_chart
-from api.charts.data import category_styles, latest_two_snapshots
+from api.charts.data import category_styles, pool_comparison
 from api.charts.specs import DEFAULT_WIDTH, Style
 from api.errors import ApiError, InvalidParameter, NotFound
 from api.filters import MAX_CRS, DrawFilter, DrawQuery, parse_int
-from api.models import Draw
+from api.models import Draw, DrawContext, Standing
 from api.rest.params import Database
 
 HERE = Path(__file__).parent
@@ -276,9 +276,10 @@ async def _yearly_and_pool(db: Database) -> dict[str, Any]:
         found["invitations"] = chart_view(await invitations_chart(db), shown_width=HALF_WIDTH)
     try:
         found["pool"] = chart_view(await pool_chart(db), shown_width=HALF_WIDTH)
-        previous, latest = await latest_two_snapshots(db)
+        pool = await pool_comparison(db)
     except NotFound:
         return found
+    latest, previous = pool.latest, pool.previous
     sentence = f"{latest.total:,} candidates in the pool on {latest.date.isoformat()}"
     if previous is not None:
         sentence += f", {latest.total - previous.total:+,} since {previous.date.isoformat()}"
@@ -286,8 +287,74 @@ async def _yearly_and_pool(db: Database) -> dict[str, Any]:
     return found
 
 
-async def standing_view(db: Database, score: int) -> Any:
-    return None
+class StandingView(msgspec.Struct, frozen=True, kw_only=True):
+    standing: Standing
+    pool_sentence: str
+
+
+async def standing_view(db: Database, score: int) -> StandingView:
+    """``reads.standing`` for every category line, with the pool's answer as a sentence."""
+    standing = await reads.standing(db, score)
+    pool = standing.pool
+    sentence = ""
+    if pool is not None:
+        about = "" if pool.exact else "about "
+        sentence = (
+            f"{about}{pool.candidates_at_or_above:,} of the {pool.total:,} candidates in the "
+            f"pool on {pool.date.isoformat()} ({pool.share:.1%}) have a CRS score of {score} "
+            "or more."
+        )
+        sentence = sentence[0].upper() + sentence[1:]
+    return StandingView(standing=standing, pool_sentence=sentence)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _points(n: int) -> str:
+    return f"{abs(n)} point{'' if abs(n) == 1 else 's'}"
+
+
+def context_facts(context: DrawContext, name: str) -> list[str]:
+    """The facts an article about a round states, as sentences."""
+    year, line = context.year_to_date, context.category_year_to_date
+    facts = [
+        f"The {_ordinal(context.year_rank)} round of {context.year} and the "
+        f"{_ordinal(context.category_year_rank)} for {name} that year.",
+    ]
+    if line.draws > 1:
+        facts.append(
+            f"{name} rounds of {context.year} so far: cut-offs from {line.crs_min} to "
+            f"{line.crs_max}, {line.invitations_min:,} to {line.invitations_max:,} invitations a "
+            f"round, {line.invitations_total:,} in all."
+        )
+    facts.append(
+        f"All rounds of {context.year} up to this one: {year.draws}, "
+        f"{year.invitations_total:,} invitations."
+    )
+    previous = context.previous_in_category
+    if previous is None:
+        facts.append(f"The first {name} round.")
+    else:
+        if previous.crs_change == 0:
+            moved = "the same cut-off"
+        else:
+            moved = (
+                f"{_points(previous.crs_change)} {'higher' if previous.crs_change > 0 else 'lower'}"
+            )
+        facts.append(
+            f"The previous {name} round, #{previous.number} on {previous.date.isoformat()} "
+            f"({previous.days_between} days before), had a cut-off of {previous.crs_min} and "
+            f"{previous.invitations:,} invitations: this one was {moved}."
+        )
+    if context.pool_snapshot is not None:
+        facts.append(
+            f"The pool held {context.pool_snapshot.total:,} candidates on "
+            f"{context.pool_snapshot.date.isoformat()}."
+        )
+    return facts
 
 
 async def draw_context_view(db: Database, draw: Draw) -> dict[str, Any]:
@@ -303,8 +370,8 @@ async def draw_context_view(db: Database, draw: Draw) -> dict[str, Any]:
         "draw": draw,
         "snapshot": snapshot,
         "style": styles.get(draw.category.slug),
-        "context": [],
-        "has_context": False,
+        "context": context_facts(await reads.draw_context(db, draw.number), draw.category.name),
+        "has_context": True,
         "chart_from": chart_from,
         "chart_url": "/v1/charts/crs.svg?" + urlencode(chart),
         "chart_url_narrow": "/v1/charts/crs.svg?"

@@ -141,3 +141,32 @@ async def test_keyboard_reaches_the_skip_link_first(settings: Settings, ingest: 
             await page.keyboard.press("Enter")
             assert page.url.endswith("#main")
             seen.assert_clean()
+
+
+async def test_where_do_i_stand_answers_for_481_with_javascript_off(
+    settings: Settings, ingest: Ingest
+) -> None:
+    await ingest(FIXTURES / "rounds_2026.json")
+    with served(settings) as base:
+        pool = get_json(f"{base}/v1/pool/latest")
+        # 481 starts a band: the count at or above it is a plain sum of IRCC's bands.
+        above = sum(
+            b["candidates"] for b in pool["bands"] if not b["is_subtotal"] and b["crs_lo"] >= 481
+        )
+        async with chromium() as browser:
+            context = await browser.new_context(java_script_enabled=False)
+            page = await context.new_page()
+            seen = watch(page)
+            await page.goto(f"{base}/", wait_until="networkidle")
+            await page.get_by_label("Your CRS score").fill("481")
+            await page.get_by_role("button", name="Check").click()
+            await page.wait_for_load_state("networkidle")
+            assert "crs=481" in page.url
+            answer = await page.locator(".answer").inner_text()
+            seen.assert_clean()
+            await context.close()
+        assert (
+            f"{above:,} of the {pool['total']:,} candidates in the pool on {pool['date']}" in answer
+        )
+        assert f"({above / pool['total']:.1%})" in answer
+        assert "A score of 481 against the last 10 rounds of each category" in answer

@@ -65,3 +65,21 @@ async def test_pages_load_nothing_from_elsewhere(client: Client) -> None:
         assert "http://" not in text.replace("http://www.w3.org", "")
         assert "https://" not in text
         assert "<script" not in text
+
+
+@pytest.mark.usefixtures("loaded")
+async def test_draw_page_states_the_rounds_context(client: Client) -> None:
+    draws = (await client.get("/v1/draws?limit=500")).json()["data"]
+    me = next(d for d in draws if d["number"] == "398")
+    year = me["date"][:4]
+    before = [d for d in draws if d["date"][:4] == year and d["date"] < me["date"]]
+    line = [d for d in draws if d["category"]["slug"] == me["category"]["slug"]]
+    previous = max((d for d in line if d["date"] < me["date"]), key=lambda d: d["date"])
+    text = (await client.get("/draws/398")).text
+    name = me["category"]["name"]
+    rank = len(before) + 1
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(rank, "th")  # the fixture's years hold few rounds
+    assert f"The {rank}{suffix} round of {year} and the" in text
+    assert f"The previous {name} round, #{previous['number']} on {previous['date']}" in text
+    change = me["crs_min"] - previous["crs_min"]
+    assert f"{abs(change)} points {'higher' if change > 0 else 'lower'}" in text
