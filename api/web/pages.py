@@ -180,14 +180,32 @@ async def _as_of(db: Database) -> str:
     return f"data as of {status.newest_draw_date.isoformat()} (round {status.newest_draw})"
 
 
-def _feeds() -> list[dict[str, str]]:
-    return []
+# The draws' feeds (issue 11), advertised on every page once the app serves them.
+FEEDS = (
+    ("/v1/draws.atom", "application/atom+xml", "Express Entry rounds (Atom)"),
+    ("/v1/draws.feed.json", "application/feed+json", "Express Entry rounds (JSON Feed)"),
+)
 
 
-def _page(name: str, context: Mapping[str, Any], status: int = 200) -> Template:
+def _feeds(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
+    state = request.app.state
+    if "page_feeds" not in state:
+        served = {route.path for route in request.app.routes}
+        state.page_feeds = [
+            {"href": path, "type": media_type, "title": title}
+            for path, media_type, title in FEEDS
+            if path in served
+        ]
+    feeds: list[dict[str, str]] = state.page_feeds
+    return feeds
+
+
+def _page(
+    request: Request[Any, Any, Any], name: str, context: Mapping[str, Any], status: int = 200
+) -> Template:
     return Template(
         template_name=name,
-        context={"assets": ASSETS, "feeds": _feeds(), **context},
+        context={"assets": ASSETS, "feeds": _feeds(request), **context},
         media_type=HTML,
         status_code=status,
     )
@@ -258,16 +276,18 @@ class PagesController(Controller):
         }
         if score is not None:
             context["standing"] = await standing_view(db, score)
-        return _page("dashboard.html", context, status)
+        return _page(request, "dashboard.html", context, status)
 
     @get("/draws/{number:str}")
-    async def draw_page(self, db: Database, number: FromPath[str]) -> Template:
+    async def draw_page(
+        self, request: Request[Any, Any, Any], db: Database, number: FromPath[str]
+    ) -> Template:
         try:
             draw = await reads.get_draw(db, number)
         except (NotFound, InvalidParameter) as error:
             context = {"as_of": await _as_of(db), "message": _friendly(error)}
-            return _page("not_found.html", context, 404)
-        return _page("draw.html", await draw_context_view(db, draw))
+            return _page(request, "not_found.html", context, 404)
+        return _page(request, "draw.html", await draw_context_view(db, draw))
 
 
 async def _yearly_and_pool(db: Database) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from litestar.testing import AsyncTestClient
 
+from api.web.pages import FEEDS
 from tests.support.db import FIXTURES, Ingest
 
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -83,3 +84,13 @@ async def test_draw_page_states_the_rounds_context(client: Client) -> None:
     assert f"The previous {name} round, #{previous['number']} on {previous['date']}" in text
     change = me["crs_min"] - previous["crs_min"]
     assert f"{abs(change)} points {'higher' if change > 0 else 'lower'}" in text
+
+
+@pytest.mark.usefixtures("loaded")
+async def test_every_page_advertises_the_feeds_the_app_serves(client: Client) -> None:
+    for path, media_type, _ in FEEDS:
+        served = (await client.get(path)).status_code == 200
+        link = f'<link rel="alternate" type="{media_type}"'
+        for page in ("/", "/draws/398", "/draws/5000"):
+            text = (await client.get(page)).text
+            assert (link in text and f'href="{path}"' in text) is served, (page, path)
