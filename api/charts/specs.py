@@ -23,6 +23,7 @@ SOLID: list[float] = [1, 0]
 DASHED: list[float] = [6, 3]
 
 DEFAULT_WIDTH = 640
+TWO_LEGEND_COLUMNS = 720
 MIN_WIDTH = 320
 MAX_WIDTH = 1600
 # Left axis and its title, and the right padding: what the plot leaves of the total width.
@@ -58,11 +59,13 @@ def _plot_width(width: int, gutter: int = _GUTTER) -> int:
 def _legend(width: int, *, symbol: str) -> alt.Legend:
     import altair as alt
 
+    # Two columns only where the longest names (~45 characters at 13 px) fit whole in each.
+    two = width >= TWO_LEGEND_COLUMNS
     return alt.Legend(
         orient="bottom",
         direction="vertical",
-        columns=2 if width >= 560 else 1,
-        labelLimit=width // 2 - 40 if width >= 560 else width - 40,
+        columns=2 if two else 1,
+        labelLimit=(width - 80) // 2 if two else width - 40,
         symbolType=symbol,
         symbolStrokeWidth=2.5,
         title=None,
