@@ -170,3 +170,23 @@ async def test_where_do_i_stand_answers_for_481_with_javascript_off(
         )
         assert f"({above / pool['total']:.1%})" in answer
         assert "A score of 481 against the last 10 rounds of each category" in answer
+
+
+async def test_chart_urls_pasted_into_another_sites_page_show_as_images(
+    settings: Settings, ingest: Ingest
+) -> None:
+    await ingest(FIXTURES / "rounds_2026.json")
+    with served(settings) as base:
+        post = "".join(
+            f'<img src="{base}/v1/charts/{name}" alt="chart">'
+            for name in ("crs.svg?category=healthcare", "invitations.png", "pool.svg")
+        )
+        async with chromium() as browser, watched_page(browser) as (page, seen):
+            # A blog post on another origin (about:blank), as a reader's browser loads it.
+            await page.set_content(f"<!doctype html><title>post</title>{post}")
+            await page.wait_for_load_state("networkidle")
+            sizes = await page.evaluate(
+                "() => [...document.images].map(i => [i.complete, i.naturalWidth])"
+            )
+            seen.assert_clean()
+        assert sizes and all(done and width >= 560 for done, width in sizes), sizes
