@@ -148,7 +148,7 @@ def create_app(settings: Settings) -> Litestar:
             unknown_format_route("/v1/series", ["crs", "invitations"]),
             TrendsController,
             FeedsController,
-            graphql_router(),
+            graphql_router(settings.graphql_timeout),
             openapi_json,
             ErrorPagesController,
             PagesController,

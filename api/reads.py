@@ -699,3 +699,59 @@ async def standing(
         for r in rows
     ]
     return Standing(crs=crs, last=last, pool=await _pool_standing(db, crs), draws=lines)
+
+
+# --- rounds of several categories (GraphQL's Category.draws, batched) -------------------
+
+
+@functools.cache
+def _draws_of_categories_sql(sort: str) -> str:
+    order = _ORDERS[sort]
+    return query("draws_of_categories").format(
+        key=order.key,
+        cast=order.cast,
+        op="<" if order.descending else ">",
+        dir="DESC" if order.descending else "ASC",
+    )
+
+
+async def draws_of_categories(
+    db: Db,
+    slugs: Sequence[str],
+    *,
+    sort: str = "-date",
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> dict[str, DrawRows]:
+    """The same page of each category's draws, in one statement; unknown slugs get none."""
+    # The sort and limit are checked where they come from (DrawQuery, GraphQL's `first`).
+    after = decode_cursor(cursor, sort) if cursor else None
+    rows = await db.fetch(
+        _draws_of_categories_sql(sort),
+        list(dict.fromkeys(slugs)),
+        after.key if after else None,
+        after.seq if after else None,
+        limit + 1,
+    )
+    by_slug: dict[str, list[Any]] = {slug: [] for slug in slugs}
+    for row in rows:
+        by_slug[row["category_slug"]].append(row)
+    pages = {}
+    for slug, found in by_slug.items():
+        page = found[:limit]
+        cursors = [encode_cursor(sort, r["sort_key"], r["seq"]) for r in page]
+        more = len(found) > limit
+        pages[slug] = DrawRows(
+            draws=[_draw(r) for r in page],
+            cursors=cursors,
+            next_cursor=cursors[-1] if more else None,
+        )
+    return pages
+
+
+async def count_draws_of_categories(db: Db, slugs: Sequence[str]) -> dict[str, int]:
+    """Rounds per category line, for each slug (0 when it has none or does not exist)."""
+    rows = await db.fetch(query("count_draws_of_categories"), list(dict.fromkeys(slugs)))
+    counts = {slug: 0 for slug in slugs}
+    counts.update({r["category_slug"]: r["draws"] for r in rows})
+    return counts

@@ -40,6 +40,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limit: str = "1000/minute"
     # How many proxies in front of the API append to X-Forwarded-For (0: use the peer address).
     trusted_proxy_hops: int = 0
+    # Wall-clock seconds a /graphql request may take.
+    graphql_timeout: float = 10.0
 
     @property
     def serving_database_url(self) -> str:
@@ -63,6 +65,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             pool_timeout=_number(env, "EEDRAWS_POOL_TIMEOUT", 5.0),
             rate_limit=env.get("EEDRAWS_RATE_LIMIT", "1000/minute").strip() or "1000/minute",
             trusted_proxy_hops=int(_number(env, "EEDRAWS_TRUSTED_PROXY_HOPS", 0)),
+            graphql_timeout=_number(env, "EEDRAWS_GRAPHQL_TIMEOUT", 10.0),
         )
 
 

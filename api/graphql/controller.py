@@ -5,11 +5,15 @@
   body over ``limits.MAX_REQUEST_BYTES`` is not even read.
 - Apollo automatic persisted queries (``extensions.persistedQuery``), shared through Redis.
 - Errors refused before execution have the shape and codes of every other GraphQL error, and
-  no response with errors may be cached.
+  no response with errors may be cached. The HTTP status says whether anything ran
+  (``errors.http_status``): 400 when nothing could, 503 with ``Retry-After`` on an outage.
+- Every request has a wall-clock budget (``EEDRAWS_GRAPHQL_TIMEOUT``); past it, the answer is
+  ``QUERY_TIMEOUT`` (503) and the work is cancelled, its SQL statements included.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -90,12 +94,31 @@ def _check_size(document: str | None) -> None:
 
 
 def _refusal(code: str, message: str, status: int) -> Response[Any]:
+    headers = dict(NO_STORE)
+    if status == 503:
+        headers["Retry-After"] = str(errors.RETRY_AFTER_SECONDS)
     return Response(
         msgspec.json.encode(errors.request_error(code, message)),
         status_code=status,
         media_type=MediaType.JSON,
-        headers=NO_STORE,
+        headers=headers,
     )
+
+
+def _has_nul(value: object) -> bool:
+    """Whether a NUL is in any string of decoded JSON (keys too); iterative, any depth."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 class EedrawsGraphQLController(GraphQLController[Context, None]):
@@ -117,6 +140,8 @@ class EedrawsGraphQLController(GraphQLController[Context, None]):
     }
     # No subscriptions in this API, so no WebSocket endpoint either.
     websocket_endpoint = None  # type: ignore[assignment]
+    # Seconds a request may take, parsing to encoding; set from Settings by graphql_router.
+    time_budget: float = limits.TIME_BUDGET_SECONDS
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET that carries an APQ hash and no query is a query, not a browser.
@@ -128,9 +153,18 @@ class EedrawsGraphQLController(GraphQLController[Context, None]):
 
     def parse_json(self, data: str | bytes) -> Any:
         try:
-            return msgspec.json.decode(data)
+            decoded = msgspec.json.decode(data)
         except msgspec.DecodeError as exc:
             raise RequestRefused(errors.BAD_REQUEST, f"not valid JSON: {exc}") from None
+        except RecursionError:
+            raise RequestRefused(errors.BAD_REQUEST, "the JSON is nested too deeply") from None
+        # A request, its variables and its extensions are objects (a list is a batch, refused
+        # with its own message).
+        if not isinstance(decoded, dict | list):
+            raise RequestRefused(
+                errors.BAD_REQUEST, f"expected a JSON object, not {type(decoded).__name__}"
+            )
+        return decoded
 
     def encode_json(self, data: object) -> bytes:
         return msgspec.json.encode(data)
@@ -161,6 +195,11 @@ class EedrawsGraphQLController(GraphQLController[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        if _has_nul(request_data.variables):
+            # PostgreSQL's text cannot hold one, so no argument can match anything.
+            raise RequestRefused(
+                errors.BAD_USER_INPUT, "a variable contains a NUL character (\\u0000)"
+            )
         sha256 = _persisted_hash(request_data.extensions)
         if sha256 is None:
             return await super().execute_single(
@@ -204,8 +243,18 @@ class EedrawsGraphQLController(GraphQLController[Context, None]):
                 400,
             )
         try:
-            response: Response[Any] = await self.run(
-                request, context=context, root_value=root_value
+            async with asyncio.timeout(self.time_budget) as budget:
+                response: Response[Any] = await self.run(
+                    request, context=context, root_value=root_value
+                )
+        except TimeoutError:
+            if not budget.expired():
+                raise
+            response = _refusal(
+                errors.QUERY_TIMEOUT,
+                f"the request took over {self.time_budget:g} s, this API's budget; it was "
+                "stopped: ask for less",
+                503,
             )
         except RequestRefused as exc:
             response = _refusal(exc.code, exc.message, exc.status)
@@ -227,9 +276,13 @@ class EedrawsGraphQLController(GraphQLController[Context, None]):
         response = super().create_response(response_data, sub_response)
         if isinstance(response_data, dict) and "errors" in response_data:
             response.headers.update(NO_STORE)
+            response.status_code = errors.http_status(response_data)
+            if response.status_code == 503:
+                response.headers["Retry-After"] = str(errors.retry_after(response_data))
         return response
 
 
-def graphql_router() -> Router:
-    """/graphql and GraphiQL's assets under /graphql/assets."""
-    return Router(path=PATH, route_handlers=[EedrawsGraphQLController, ide.assets_router()])
+def graphql_router(time_budget: float = limits.TIME_BUDGET_SECONDS) -> Router:
+    """/graphql and GraphiQL's assets under /graphql/assets; ``time_budget`` in seconds."""
+    controller = type("EedrawsGraphQL", (EedrawsGraphQLController,), {"time_budget": time_budget})
+    return Router(path=PATH, route_handlers=[controller, ide.assets_router()])

@@ -1,19 +1,33 @@
 """Per-request DataLoaders: one read-layer call per kind of related object, however many ask.
 
-A page of 100 draws asking for each one's pool snapshot runs one query for all the snapshots.
-Loaders are made lazily, so a request that follows no relation builds none.
+A page of 100 draws asking for each one's pool snapshot runs one query for all the snapshots;
+asking for each one's category's draws runs one query for all the categories (per distinct
+``first``/``after``/``sort``). Loaders are made lazily, so a request that follows no relation
+builds none.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from functools import cached_property
 
+import msgspec
 from strawberry.dataloader import DataLoader
 
 from api import reads
+from api.errors import ApiError
 from api.models import Category, Draw, DrawContext, PoolSnapshot
-from api.reads import Db
+from api.reads import Db, DrawRows
+
+
+class CategoryPage(msgspec.Struct, frozen=True):
+    """The key of one category's page of draws: batched with every key of the same page."""
+
+    slug: str
+    sort: str
+    first: int
+    after: str | None
 
 
 class Loaders:
@@ -36,6 +50,14 @@ class Loaders:
     def category(self) -> DataLoader[str, Category | None]:
         return DataLoader(load_fn=self._categories)
 
+    @cached_property
+    def category_draws(self) -> DataLoader[CategoryPage, DrawRows]:
+        return DataLoader(load_fn=self._category_draws)
+
+    @cached_property
+    def category_draw_count(self) -> DataLoader[str, int]:
+        return DataLoader(load_fn=self._category_draw_counts)
+
     async def _pool_snapshots(self, dates: list[date]) -> list[PoolSnapshot | None]:
         found = await reads.pool_snapshots(self.db, dates)
         return [found.get(d) for d in dates]
@@ -52,3 +74,25 @@ class Loaders:
         # There are a dozen lines; one query for all of them beats one per slug.
         by_slug = {c.slug: c for c in await reads.list_categories(self.db)}
         return [by_slug.get(slug) for slug in slugs]
+
+    async def _category_draws(self, keys: list[CategoryPage]) -> list[DrawRows | ApiError]:
+        groups: dict[tuple[str, int, str | None], list[str]] = {}
+        for key in keys:
+            groups.setdefault((key.sort, key.first, key.after), []).append(key.slug)
+        found: dict[CategoryPage, DrawRows | ApiError] = {}
+        for (sort, first, after), slugs in groups.items():
+            pages: Sequence[tuple[str, DrawRows | ApiError]]
+            try:
+                by_slug = await reads.draws_of_categories(
+                    self.db, slugs, sort=sort, limit=first, cursor=after
+                )
+                pages = list(by_slug.items())
+            except ApiError as exc:  # a bad cursor fails its own page, not the others
+                pages = [(slug, exc) for slug in slugs]
+            for slug, page in pages:
+                found[CategoryPage(slug, sort, first, after)] = page
+        return [found[key] for key in keys]
+
+    async def _category_draw_counts(self, slugs: list[str]) -> list[int]:
+        counts = await reads.count_draws_of_categories(self.db, slugs)
+        return [counts[slug] for slug in slugs]

@@ -22,6 +22,7 @@ from strawberry.utils.str_converters import to_camel_case
 from api import models, reads
 from api.graphql.context import Context
 from api.graphql.limits import check_first
+from api.graphql.loaders import CategoryPage
 from api.graphql.trends import DrawContext
 
 Info = strawberry.Info[Context, None]
@@ -86,6 +87,8 @@ class DrawPageSource(msgspec.Struct, frozen=True):
     after: str | None
     # Known without a query when the connection hangs off a Category that counted its draws.
     total: int | None = None
+    # The category line whose draws these are (counted in one batch with its siblings').
+    category: str | None = None
 
 
 class DrawEdgeSource(msgspec.Struct, frozen=True):
@@ -157,6 +160,8 @@ class DrawConnection:
     async def total_count(parent: strawberry.Parent[DrawPageSource], info: Info) -> int:
         if parent.total is not None:
             return parent.total
+        if parent.category is not None:
+            return await info.context.loaders.category_draw_count.load(parent.category)
         return await reads.count_draws(info.context.db, parent.filter)
 
 
@@ -290,8 +295,12 @@ class Category:
         sort: DrawSort = DrawSort.DATE_DESC,
     ) -> DrawPageSource:
         total = parent.draws if isinstance(parent, models.Category) else None
+        rest_sort = str(sort.value)
+        # Batched: a page of draws asking each for its category's draws is one statement.
+        key = CategoryPage(parent.slug, rest_sort, check_first(first), after)
+        page = await info.context.loaders.category_draws.load(key)
         f = reads.DrawFilter(categories=(parent.slug,))
-        return await draw_page(info, f, sort=sort, first=first, after=after, total=total)
+        return DrawPageSource(page, rest_sort, f, after, total, parent.slug)
 
 
 @strawberry.type(description="One CRS band of a pool snapshot.")

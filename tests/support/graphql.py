@@ -18,6 +18,17 @@ async def post(
     return body
 
 
+async def answer(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    query: str,
+    variables: dict[str, Any] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """The HTTP status and the body, whatever the status."""
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    body: dict[str, Any] = response.json()
+    return response.status_code, body
+
+
 async def data(
     client: AsyncTestClient,  # type: ignore[type-arg]
     query: str,
