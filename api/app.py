@@ -34,6 +34,7 @@ from api.rest.formats import unknown_format_route
 from api.rest.openapi import CompletedJson, openapi_json, operation_id
 from api.rest.params import check_query_params, query_defaults
 from api.rest.pool import POOL_BAND_ROUTES, POOL_ROUTES, PoolController
+from api.rest.semantics import HttpSemantics
 from api.rest.stats import YEARLY_ROUTES, StatusController
 from api.rest.trends import SERIES_ROUTES, TrendsController
 from api.settings import Settings
@@ -176,11 +177,12 @@ def create_app(settings: Settings) -> Litestar:
         query_defaults=query_defaults(app.routes),
     )
     # In front of the router: a hit never reaches routing, DI or encoding. In front of the cache:
-    # health checks and the security headers every answer carries.
+    # HEAD, Allow and size limits (api/rest/semantics.py); in front of that, health checks and
+    # the security headers every answer carries.
     app.asgi_handler = cast(
         ASGIApp,
         edge.Edge(
-            cast(edge.ASGIApp, response_cache),
+            cast(edge.ASGIApp, HttpSemantics(cast(edge.ASGIApp, response_cache))),
             db=lambda: cast(Db | None, app.state.get("pool")),
             limiter=_rate_limiter(settings),
             client_of=ratelimit.ClientAddress(settings.trusted_proxy_hops),

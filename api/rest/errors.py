@@ -89,7 +89,8 @@ CODES: dict[str, ErrorCode] = {
             code="uri_too_long",
             status=414,
             title="URI too long",
-            when="The request line (path and query string) is longer than the server reads.",
+            when="A REST URL (path and query) over 16 KB. Over 64 KB the HTTP server itself "
+            "answers a bare 414 with no body.",
         ),
         ErrorCode(
             code="rate_limited",
@@ -102,7 +103,8 @@ CODES: dict[str, ErrorCode] = {
             code="headers_too_large",
             status=431,
             title="Request headers too large",
-            when="The request's headers (or one of them) are larger than the server reads.",
+            when="One request header over 16 KB, or all of them over 32 KB. With more than 100 "
+            "headers the HTTP server itself answers a bare 431 with no body.",
         ),
         ErrorCode(
             code="internal_error",

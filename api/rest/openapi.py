@@ -177,7 +177,11 @@ ERROR_RESPONSES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "414": (
         "UriTooLong",
-        _error_response("The path and query string are too long (`uri_too_long`).", ()),
+        _error_response(
+            "The path and query are over 16 KB (`uri_too_long`); over 64 KB the HTTP server "
+            "answers this status with no body.",
+            (),
+        ),
     ),
     "429": (
         "TooManyRequests",
@@ -188,7 +192,11 @@ ERROR_RESPONSES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "431": (
         "HeadersTooLarge",
-        _error_response("The request headers are too large (`headers_too_large`).", ()),
+        _error_response(
+            "A header over 16 KB or all over 32 KB (`headers_too_large`); with over 100 "
+            "headers the HTTP server answers this status with no body.",
+            (),
+        ),
     ),
     "503": (
         "ServiceUnavailable",

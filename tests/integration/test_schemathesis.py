@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from api.settings import Settings
-from tests.support.db import FIXTURES, Ingest
 from tests.support.server import served
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,10 +67,10 @@ def assert_clean(report: dict[str, Any]) -> None:
     assert report["test_cases"]["generated"] >= operations["total"] * EXAMPLES
 
 
-@pytest.fixture
-async def base(settings: Settings, ingest: Ingest) -> Any:
-    await ingest(FIXTURES / "rounds_2026.json")
-    with served(settings, env={"EEDRAWS_RATE_LIMIT": "off"}) as url:
+@pytest.fixture(scope="module")
+def base(rounds_2026: Settings) -> Iterator[str]:
+    """One server for the module over the shared, read-only tests/fixtures/rounds_2026.json."""
+    with served(rounds_2026, env={"EEDRAWS_RATE_LIMIT": "off"}) as url:
         yield url
 
 
