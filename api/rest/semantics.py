@@ -36,7 +36,8 @@ UNLIMITED_URI_PATHS = ("/graphql",)
 
 def _too_large(scope: Scope) -> tuple[int, str, str] | None:
     path = scope["path"]
-    raw_path = scope.get("raw_path") or path.encode()
+    # Some clients' ASGI transports (httpx's) put the query in raw_path too.
+    raw_path = (scope.get("raw_path") or path.encode()).split(b"?", 1)[0]
     uri = len(raw_path) + 1 + len(scope["query_string"])
     if uri > MAX_REST_URI and not path.startswith(UNLIMITED_URI_PATHS):
         return 414, "uri_too_long", f"the path and query are {uri} bytes; at most {MAX_REST_URI}"
