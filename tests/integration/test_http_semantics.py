@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
 from api.settings import Settings
-from tests.support.server import served
+from tests.support.db import FIXTURES
+from tests.support.server import own_database, served
 
 PAGES = ["/", "/docs", "/errors", "/errors/not_found", "/openapi.json", "/graphql", "/healthz"]
 VALID_PATH = {"{number}": "411", "{slug}": "healthcare", "{snapshot_date}": "2026-04-12"}
 
 
 @pytest.fixture(scope="module")
-def base(rounds_2026: Settings) -> Iterator[str]:
-    """One server for the module over the shared, read-only tests/fixtures/rounds_2026.json."""
-    with served(rounds_2026, env={"EEDRAWS_RATE_LIMIT": "off"}) as url:
-        yield url
+async def base(servers: Settings, template_db: str) -> AsyncIterator[str]:
+    """One server for the module over tests/fixtures/rounds_2026.json in a database of its own."""
+    async with own_database(servers, template_db, [FIXTURES / "rounds_2026.json"]) as loaded:
+        with served(loaded, env={"EEDRAWS_RATE_LIMIT": "off"}) as url:
+            yield url
 
 
 @pytest.fixture

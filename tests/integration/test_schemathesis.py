@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from api.settings import Settings
-from tests.support.server import served
+from tests.support.db import FIXTURES
+from tests.support.server import own_database, served
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
@@ -68,10 +69,11 @@ def assert_clean(report: dict[str, Any]) -> None:
 
 
 @pytest.fixture(scope="module")
-def base(rounds_2026: Settings) -> Iterator[str]:
-    """One server for the module over the shared, read-only tests/fixtures/rounds_2026.json."""
-    with served(rounds_2026, env={"EEDRAWS_RATE_LIMIT": "off"}) as url:
-        yield url
+async def base(servers: Settings, template_db: str) -> AsyncIterator[str]:
+    """One server for the module over tests/fixtures/rounds_2026.json in a database of its own."""
+    async with own_database(servers, template_db, [FIXTURES / "rounds_2026.json"]) as loaded:
+        with served(loaded, env={"EEDRAWS_RATE_LIMIT": "off"}) as url:
+            yield url
 
 
 def test_rest_contract_holds_under_fuzzing(base: str, tmp_path: Path) -> None:
