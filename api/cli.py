@@ -230,6 +230,14 @@ def format_report(report: IngestReport) -> str:
         f"  rounds: {report.rounds_in_file} in file, {report.rounds_new} new, "
         f"{report.rounds_changed} changed, {report.rounds_unchanged} unchanged"
         + (f", {report.rounds_reparsed} re-read" if report.rounds_reparsed else ""),
+        *(
+            [
+                f"  older copy: its newest round is {report.newest_round}, older than the "
+                f"store's; current values kept, {report.rounds_history} round(s) gained history"
+            ]
+            if report.older_vintage
+            else []
+        ),
         f"  categories new: {len(report.categories_new)}"
         + (f" ({', '.join(report.categories_new)})" if report.categories_new else ""),
         f"  pool snapshots changed: {report.snapshots_changed}, retracted: "

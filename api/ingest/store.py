@@ -10,7 +10,16 @@ import asyncpg
 import msgspec
 
 from api.db import INGEST_LOCK, query
-from api.ingest.ircc import BANDS, IngestError, ParsedFile, ParsedRound, parse_rounds_file
+from api.ingest.categories import classify_draw_name
+from api.ingest.ircc import (
+    BANDS,
+    IngestError,
+    ParsedFile,
+    ParsedRound,
+    ParsedSnapshot,
+    parse_rounds_file,
+)
+from api.ingest.vintages import Current, Step, diff, history, place, steps
 
 # A file with this much fewer rounds than the store is most likely a truncated download.
 SHRINK_LIMIT = 0.9
@@ -45,6 +54,11 @@ class IngestReport(msgspec.Struct, frozen=True, kw_only=True):
     # Rows whose published values are unchanged but whose parsed columns a newer parser reads
     # differently (e.g. a timestamp it could not parse before).
     rounds_reparsed: int
+    # Rounds of an older copy whose differing values were recorded as history (not as edits).
+    rounds_history: int
+    newest_round: str
+    # The file's newest round is older than the store's: it is history, the current values stay.
+    older_vintage: bool
     categories_new: list[str]
     snapshots_changed: int
     snapshots_retracted: int
@@ -60,6 +74,8 @@ async def ingest_bytes(
     started_at = datetime.now(UTC)
     parsed = parse_rounds_file(data)
     sha256 = hashlib.sha256(data).hexdigest()
+    # IRCC's file is cumulative: a copy is as new as its newest round (api/ingest/vintages.py).
+    vintage = max(r.seq for r in parsed.rounds)
     async with conn.transaction():
         await conn.execute(query("ingest_lock"), INGEST_LOCK)
         stored_count = await conn.fetchval(query("count_draws"))
@@ -69,12 +85,23 @@ async def ingest_bytes(
                 f"{stored_count}; a truncated download? Re-run with --force to ingest it anyway "
                 "(no stored round is ever deleted)"
             )
+        store_vintage = await conn.fetchval(query("store_vintage"))
+        older = store_vintage is not None and vintage < store_vintage
         run_id = await conn.fetchval(
-            query("start_run"), source, sha256, started_at, len(parsed.rounds), force
+            query("start_run"),
+            source,
+            sha256,
+            started_at,
+            len(parsed.rounds),
+            force,
+            vintage,
+            older,
         )
+        stored = {r["number"]: r for r in await conn.fetch(query("stored_draws"))}
         category_ids, new_categories = await _store_categories(conn, parsed)
-        counts = await _store_draws(conn, parsed, category_ids, run_id)
-        changed_snaps, retracted = await _store_snapshots(conn, parsed)
+        counts = await _store_draws(conn, parsed, stored, category_ids, run_id, vintage)
+        renamed = await _name_categories(conn)
+        changed_snaps, retracted = await _store_snapshots(conn, parsed, stored, vintage)
         flagged = [
             FlaggedTimestamp(
                 r.number,
@@ -85,16 +112,22 @@ async def ingest_bytes(
             for r in parsed.rounds
             if TIMESTAMP_FLAGS.intersection(r.flags)
         ]
-        new, changed, unchanged, reparsed = counts
         changed_data = bool(
-            new or changed or reparsed or new_categories or changed_snaps or retracted
+            counts.new
+            or counts.changed
+            or counts.reparsed
+            or counts.history
+            or new_categories
+            or renamed
+            or changed_snaps
+            or retracted
         )
         await conn.execute(
             query("finish_run"),
             run_id,
-            new,
-            changed,
-            unchanged,
+            counts.new,
+            counts.changed,
+            counts.unchanged,
             len(new_categories),
             changed_snaps + retracted,
             len(flagged),
@@ -109,10 +142,13 @@ async def ingest_bytes(
         source=source,
         sha256=sha256,
         rounds_in_file=len(parsed.rounds),
-        rounds_new=new,
-        rounds_changed=changed,
-        rounds_unchanged=unchanged,
-        rounds_reparsed=reparsed,
+        rounds_new=counts.new,
+        rounds_changed=counts.changed,
+        rounds_unchanged=counts.unchanged,
+        rounds_reparsed=counts.reparsed,
+        rounds_history=counts.history,
+        newest_round=max(parsed.rounds, key=lambda r: r.seq).number,
+        older_vintage=older,
         categories_new=new_categories,
         snapshots_changed=changed_snaps,
         snapshots_retracted=retracted,
@@ -128,7 +164,6 @@ async def _store_categories(
     by_slug = {r["slug"]: r for r in await conn.fetch(query("all_categories"))}
     ids = {slug: row["id"] for slug, row in by_slug.items()}
     new: list[str] = []
-    # The newest round of a line names it: IRCC's current wording is the display name.
     for r in sorted(parsed.rounds, key=lambda r: r.seq):
         slug = r.category.slug
         if slug not in ids:
@@ -136,15 +171,20 @@ async def _store_categories(
                 query("insert_category"), slug, r.category.name, r.category.kind
             )
             new.append(slug)
-    newest: dict[str, ParsedRound] = {}
-    for r in parsed.rounds:
-        if r.category.slug not in newest or r.seq > newest[r.category.slug].seq:
-            newest[r.category.slug] = r
-    for slug, r in newest.items():
-        await conn.execute(query("rename_category"), ids[slug], r.category.name)
     aliases = {(r.name, ids[r.category.slug], r.category.version) for r in parsed.rounds}
     await conn.executemany(query("upsert_alias"), sorted(aliases, key=str))
     return ids, new
+
+
+async def _name_categories(conn: asyncpg.Connection) -> int:
+    """A line's display name is its newest stored round's, whichever file came last."""
+    renamed = 0
+    for row in await conn.fetch(query("newest_draw_names")):
+        status = await conn.execute(
+            query("rename_category"), row["category_id"], classify_draw_name(row["name"]).name
+        )
+        renamed += status == "UPDATE 1"
+    return renamed
 
 
 def _row(r: ParsedRound, category_id: int) -> tuple[Any, ...]:
@@ -168,41 +208,122 @@ def _row(r: ParsedRound, category_id: int) -> tuple[Any, ...]:
     )
 
 
+class DrawCounts(msgspec.Struct, kw_only=True):
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    reparsed: int = 0
+    # Rounds of an older copy whose values were recorded in their history.
+    history: int = 0
+
+
 async def _store_draws(
-    conn: asyncpg.Connection, parsed: ParsedFile, category_ids: dict[str, int], run_id: int
-) -> tuple[int, int, int, int]:
-    stored = {r["number"]: tuple(r.values()) for r in await conn.fetch(query("stored_draws"))}
+    conn: asyncpg.Connection,
+    parsed: ParsedFile,
+    stored: dict[str, asyncpg.Record],
+    category_ids: dict[str, int],
+    run_id: int,
+    vintage: int,
+) -> DrawCounts:
+    counts = DrawCounts()
     upserts: list[tuple[Any, ...]] = []
     revisions: list[tuple[Any, ...]] = []
-    new = changed = unchanged = reparsed = 0
+    confirmed: list[str] = []
+    older: list[ParsedRound] = []
     for r in parsed.rounds:
         row = _row(r, category_ids[r.category.slug])
         old = stored.get(r.number)
         if old is None:
-            new += 1
-        elif old[-1] != r.published:
-            changed += 1
-            revisions.append((r.number, run_id, *_published_diff(old[-1], r.published)))
-        elif old != row:
-            reparsed += 1
-        else:
-            unchanged += 1
+            counts.new += 1
+        elif vintage < old["published_latest"]:
+            if old["published"] == r.published:
+                counts.unchanged += 1
+            else:
+                older.append(r)
             continue
-        upserts.append((*row, run_id))
+        elif old["published"] != r.published:
+            counts.changed += 1
+            old_values, new_values = diff(old["published"], r.published)
+            revisions.append(
+                (r.number, run_id, old_values, new_values, old["published_since"], vintage)
+            )
+        elif tuple(old.values())[: len(row)] != row:
+            counts.reparsed += 1
+        else:
+            counts.unchanged += 1
+            confirmed.append(r.number)
+            continue
+        upserts.append((*row, run_id, vintage))
     await conn.executemany(query("upsert_draw"), upserts)
     await conn.executemany(query("insert_revision"), revisions)
-    return new, changed, unchanged, reparsed
+    await conn.execute(query("confirm_draws"), confirmed, vintage)
+    counts.history = await _record_older(conn, older, stored, run_id, vintage)
+    counts.unchanged += len(older) - counts.history
+    return counts
 
 
-def _published_diff(
-    old: dict[str, str], new: dict[str, str]
-) -> tuple[dict[str, str | None], dict[str, str | None]]:
-    keys = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
-    return {k: old.get(k) for k in keys}, {k: new.get(k) for k in keys}
+async def _record_older(
+    conn: asyncpg.Connection,
+    rounds: list[ParsedRound],
+    stored: dict[str, asyncpg.Record],
+    run_id: int,
+    vintage: int,
+) -> int:
+    """Place an older copy's values in each round's history; the current values stay."""
+    if not rounds:
+        return 0
+    existing: dict[str, list[asyncpg.Record]] = {}
+    for row in await conn.fetch(query("draw_revision_steps"), [r.number for r in rounds]):
+        existing.setdefault(row["draw_number"], []).append(row)
+    recorded = 0
+    for r in rounds:
+        old = stored[r.number]
+        kept = existing.get(r.number, [])
+        current = Current(
+            values=old["published"], since=old["published_since"], latest=old["published_latest"]
+        )
+        before = [
+            Step(
+                old_values=e["old_values"],
+                new_values=e["new_values"],
+                old_vintage=e["old_vintage"],
+                new_vintage=e["new_vintage"],
+            )
+            for e in kept
+        ]
+        placed = place(history(current, before), vintage, r.published)
+        if placed is None:
+            continue
+        after = steps(placed)
+        if after == before:
+            continue
+        recorded += 1
+        # A step already recorded keeps the run that recorded it.
+        runs = [
+            next((e["ingest_run_id"] for e, b in zip(kept, before, strict=True) if b == s), run_id)
+            for s in after
+        ]
+        await conn.execute(query("delete_revisions"), r.number)
+        await conn.executemany(
+            query("insert_revision"),
+            [
+                (r.number, run, s.old_values, s.new_values, s.old_vintage, s.new_vintage)
+                for s, run in zip(after, runs, strict=True)
+            ],
+        )
+        await conn.execute(query("set_published_since"), r.number, placed[-1].vintage)
+    return recorded
 
 
-async def _store_snapshots(conn: asyncpg.Connection, parsed: ParsedFile) -> tuple[int, int]:
+async def _store_snapshots(
+    conn: asyncpg.Connection,
+    parsed: ParsedFile,
+    stored_draws: dict[str, asyncpg.Record],
+    vintage: int,
+) -> tuple[int, int]:
     stored = {r["snapshot_date"]: r for r in await conn.fetch(query("stored_snapshots"))}
+    if any(vintage < d["published_latest"] for d in stored_draws.values()):
+        return await _store_older_snapshots(conn, parsed, stored, stored_draws, vintage), 0
     changed = 0
     for snap in parsed.snapshots:
         old = stored.get(snap.snapshot_date)
@@ -214,21 +335,7 @@ async def _store_snapshots(conn: asyncpg.Connection, parsed: ParsedFile) -> tupl
         ):
             continue
         changed += 1
-        await conn.execute(
-            query("upsert_snapshot"),
-            snap.snapshot_date,
-            snap.total,
-            snap.source_draw,
-            list(snap.flags),
-        )
-        await conn.execute(query("delete_bands"), snap.snapshot_date)
-        await conn.executemany(
-            query("insert_band"),
-            [
-                (snap.snapshot_date, i + 1, lo, hi, snap.bands[i], subtotal)
-                for i, (lo, hi, subtotal) in enumerate(BANDS)
-            ],
-        )
+        await _write_snapshot(conn, snap)
     # A date no round publishes any more was withdrawn by IRCC: keep it, stop serving it.
     # Only judge snapshots whose publishing round is in this file: a partial file says nothing.
     in_file = {s.snapshot_date for s in parsed.snapshots}
@@ -240,3 +347,38 @@ async def _store_snapshots(conn: asyncpg.Connection, parsed: ParsedFile) -> tupl
             await conn.execute(query("retract_snapshot"), snapshot_date)
             retracted += 1
     return changed, retracted
+
+
+async def _write_snapshot(conn: asyncpg.Connection, snap: ParsedSnapshot) -> None:
+    await conn.execute(
+        query("upsert_snapshot"), snap.snapshot_date, snap.total, snap.source_draw, list(snap.flags)
+    )
+    await conn.execute(query("delete_bands"), snap.snapshot_date)
+    await conn.executemany(
+        query("insert_band"),
+        [
+            (snap.snapshot_date, i + 1, lo, hi, snap.bands[i], subtotal)
+            for i, (lo, hi, subtotal) in enumerate(BANDS)
+        ],
+    )
+
+
+async def _store_older_snapshots(
+    conn: asyncpg.Connection,
+    parsed: ParsedFile,
+    stored: dict[Any, asyncpg.Record],
+    stored_draws: dict[str, asyncpg.Record],
+    vintage: int,
+) -> int:
+    """An older copy adds only dates the store lacks, retracted when a newer copy of their
+    round no longer publishes them: what ingesting the copies in order would have left."""
+    added = 0
+    for snap in parsed.snapshots:
+        if snap.snapshot_date in stored:
+            continue
+        added += 1
+        await _write_snapshot(conn, snap)
+        publisher = stored_draws.get(snap.source_draw)
+        if publisher is not None and vintage < publisher["published_latest"]:
+            await conn.execute(query("retract_snapshot"), snap.snapshot_date)
+    return added

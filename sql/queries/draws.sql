@@ -41,7 +41,7 @@ SELECT r.draw_number, i.finished_at AS ingested_at, r.old_values, r.new_values
 FROM draw_revisions r
 JOIN ingest_runs i ON i.id = r.ingest_run_id
 WHERE r.draw_number = $1
-ORDER BY r.id;
+ORDER BY r.new_vintage, r.id;
 
 -- name: known_category_slugs
 SELECT slug FROM categories WHERE slug = ANY($1::text[]);

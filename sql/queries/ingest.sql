@@ -36,8 +36,8 @@ WHERE (category_aliases.category_id, category_aliases.version)
 -- name: start_run
 INSERT INTO ingest_runs (source, sha256, started_at, rounds_in_file, rounds_new, rounds_changed,
                          rounds_unchanged, categories_new, snapshots_changed, timestamps_flagged,
-                         forced, changed_data)
-VALUES ($1, $2, $3, $4, 0, 0, 0, 0, 0, 0, $5, false)
+                         forced, changed_data, vintage, older_vintage)
+VALUES ($1, $2, $3, $4, 0, 0, 0, 0, 0, 0, $5, false, $6, $7)
 RETURNING id;
 
 -- name: finish_run
@@ -49,14 +49,36 @@ WHERE id = $1;
 -- name: stored_draws
 SELECT number, seq, draw_date, name, category_id, category_version, invitations, crs_min,
        programs, run_at, run_at_raw, tie_break_at, tie_break_at_raw, pool_snapshot_date, flags,
-       published
+       published, published_since, published_latest
 FROM draws;
+
+-- name: store_vintage
+SELECT max(published_latest) FROM draws;
+
+-- name: confirm_draws
+UPDATE draws SET published_latest = $2 WHERE number = ANY($1::text[]) AND published_latest < $2;
+
+-- name: draw_revision_steps
+SELECT draw_number, old_values, new_values, old_vintage, new_vintage, ingest_run_id
+FROM draw_revisions
+WHERE draw_number = ANY($1::text[])
+ORDER BY draw_number, new_vintage, id;
+
+-- name: delete_revisions
+DELETE FROM draw_revisions WHERE draw_number = $1;
+
+-- name: set_published_since
+UPDATE draws SET published_since = $2 WHERE number = $1;
+
+-- name: newest_draw_names
+SELECT DISTINCT ON (category_id) category_id, name FROM draws ORDER BY category_id, seq DESC;
 
 -- name: upsert_draw
 INSERT INTO draws (number, seq, draw_date, name, category_id, category_version, invitations,
                    crs_min, programs, run_at, run_at_raw, tie_break_at, tie_break_at_raw,
-                   pool_snapshot_date, flags, published, first_run_id, last_change_run_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
+                   pool_snapshot_date, flags, published, first_run_id, last_change_run_id,
+                   published_since, published_latest)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $18)
 ON CONFLICT (number) DO UPDATE SET
     seq = EXCLUDED.seq, draw_date = EXCLUDED.draw_date, name = EXCLUDED.name,
     category_id = EXCLUDED.category_id, category_version = EXCLUDED.category_version,
@@ -64,11 +86,15 @@ ON CONFLICT (number) DO UPDATE SET
     run_at = EXCLUDED.run_at, run_at_raw = EXCLUDED.run_at_raw,
     tie_break_at = EXCLUDED.tie_break_at, tie_break_at_raw = EXCLUDED.tie_break_at_raw,
     pool_snapshot_date = EXCLUDED.pool_snapshot_date, flags = EXCLUDED.flags,
-    published = EXCLUDED.published, last_change_run_id = EXCLUDED.last_change_run_id;
+    published = EXCLUDED.published, last_change_run_id = EXCLUDED.last_change_run_id,
+    published_latest = EXCLUDED.published_latest,
+    published_since = CASE WHEN draws.published = EXCLUDED.published THEN draws.published_since
+                           ELSE EXCLUDED.published_since END;
 
 -- name: insert_revision
-INSERT INTO draw_revisions (draw_number, ingest_run_id, old_values, new_values)
-VALUES ($1, $2, $3, $4);
+INSERT INTO draw_revisions (draw_number, ingest_run_id, old_values, new_values, old_vintage,
+                            new_vintage)
+VALUES ($1, $2, $3, $4, $5, $6);
 
 -- name: stored_snapshots
 SELECT s.snapshot_date, s.total, s.source_draw, s.flags, s.retracted,
