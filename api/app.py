@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any, cast
 
 import asyncpg
@@ -16,7 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Contact, License, Server, Tag
 from litestar.types import ASGIApp
 
-from api import db, edge, ratelimit, refresh
+from api import db, edge, ratelimit, read_pool, refresh
 from api.data_version import DataVersion
 from api.graphql.controller import graphql_router
 from api.reads import Db
@@ -84,6 +84,29 @@ async def _writer_pool(settings: Settings) -> asyncpg.Pool | None:
     return await db.create_pool(settings.database_url, min_size=0, max_size=1, timeouts=unlimited)
 
 
+async def _fallback_pool(settings: Settings, timeouts: db.Timeouts) -> asyncpg.Pool | None:
+    if not settings.database_read_fallback_url:
+        return None
+    # No connection up front: it is only used while the replica is down.
+    return await db.create_pool(settings.database_read_fallback_url, min_size=0, timeouts=timeouts)
+
+
+_background: set[asyncio.Task[None]] = set()
+
+
+def _spawn(work: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.get_running_loop().create_task(work)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+async def _reread_version(version: DataVersion, reads: read_pool.ReadPool) -> None:
+    try:
+        await version.refresh_from(cast(Any, reads))
+    except (*read_pool.UNREACHABLE, asyncpg.PostgresError) as exc:
+        log.warning("data_version check failed: %r", exc)
+
+
 __all__ = ["app_from_env", "create_app", "openapi_config"]
 
 
@@ -102,15 +125,24 @@ def create_app(settings: Settings) -> Litestar:
         )
         # Requests read as the serving role (read-only); only the refresh writes, as the owner.
         pool = await db.create_pool(settings.serving_database_url, timeouts=timeouts)
+        fallback = await _fallback_pool(settings, timeouts)
+        # Requests, and the data version their answers are cached under, read from one server
+        # at a time (api/read_pool.py): the replica, or the primary while it is down.
+        reads = read_pool.ReadPool(pool, fallback, acquire_timeout=settings.pool_timeout)
         # What handlers and resolvers read through: PostgreSQL failures become 503s there.
-        app.state.pool = db.ServingDb(pool, timeouts)
+        app.state.pool = read_pool.ServingReads(reads) if fallback else db.ServingDb(pool, timeouts)
+        version = response_cache.version
+        # Reads may come from a replica that replays an ingest after its announcement.
+        version.wait_for_announced = bool(settings.database_read_url)
+        reads.on_switch.append(lambda: _spawn(_reread_version(version, reads)))
         writer = await _writer_pool(settings)
         # Redis is a cache: every reader must cope with it being absent or down.
         client = redis_client(settings.redis_url)
         app.state.redis = response_cache.shared.client = client
         try:
             async with (
-                response_cache.version.kept_current(pool, client),
+                version.kept_current(cast(Any, reads), client),
+                reads.kept_healthy(lambda: version.version),
                 refresh.refresher(settings, writer or pool, client),
             ):
                 yield
@@ -121,6 +153,8 @@ def create_app(settings: Settings) -> Litestar:
             except TimeoutError:
                 log.warning("connections still busy after %ss; closing them", SHUTDOWN_GRACE)
                 pool.terminate()
+            if fallback is not None:
+                await fallback.close()
             if writer is not None:
                 await writer.close()
             if client is not None:

@@ -212,7 +212,7 @@ def _ingest(args: argparse.Namespace) -> int:
         if report.changed_data:
             # Running servers see the new version within a second of this.
             client = redis_client(resolved.redis_url)
-            await announce_data_version(client, report.data_version)
+            await announce_data_version(client, report.data_version, report.store_id)
             if client is not None:
                 await client.aclose()
         return report

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -27,14 +28,31 @@ VERSION_CHANNEL = "eedraws:data_version"
 LISTEN_TICK = 0.2
 
 
-async def announce_data_version(client: redis.Redis | None, version: int) -> None:
-    """Tell every worker a new version exists. Best effort: they poll PostgreSQL anyway."""
+async def announce_data_version(
+    client: redis.Redis | None, version: int, store_id: str = ""
+) -> None:
+    """Tell every worker a new version exists. Best effort: they poll PostgreSQL anyway.
+
+    ``store_id:version``: a worker of another store sharing the Redis can tell it is not its own.
+    """
     if client is None:
         return
     try:
-        await client.publish(VERSION_CHANNEL, str(version))
+        await client.publish(VERSION_CHANNEL, f"{store_id}:{version}" if store_id else str(version))
     except (RedisError, OSError) as exc:
         log.warning("could not announce data_version %d over Redis: %r", version, exc)
+
+
+def _announced(data: object) -> tuple[str | None, int | None]:
+    """``store_id:version`` (or a bare version) as published by ``announce_data_version``."""
+    text = data.decode() if isinstance(data, bytes) else data
+    if not isinstance(text, str):
+        return None, None
+    store_id, _, version = text.rpartition(":")
+    try:
+        return store_id or None, int(version)
+    except ValueError:
+        return None, None
 
 
 class DataVersion:
@@ -42,6 +60,7 @@ class DataVersion:
 
     POLL_WHEN_REDIS_UP = 10.0
     POLL_WHEN_REDIS_DOWN = 1.0
+    CATCH_UP_SECONDS = 5.0
 
     def __init__(self) -> None:
         self.store_id = ""
@@ -51,6 +70,8 @@ class DataVersion:
         self.on_change: list[Callable[[], None]] = []
         # Set while this worker is subscribed to the version channel.
         self.subscribed = asyncio.Event()
+        # Reads come from a replica that may not have replayed an announced version yet.
+        self.wait_for_announced = False
 
     def set(self, version: int, changed_at: datetime, store_id: str = "") -> None:
         if (version, store_id) == (self.version, self.store_id):
@@ -65,6 +86,22 @@ class DataVersion:
     async def refresh_from(self, pool: asyncpg.Pool) -> None:
         row = await pool.fetchrow(query("data_version_and_time"))
         self.set(row["data_version"], row["changed_at"], row["store_id"])
+
+    async def catch_up(
+        self, pool: asyncpg.Pool, store_id: str | None, announced: int | None
+    ) -> None:
+        """Refresh; from a read replica, retry until it has replayed the announced version."""
+        deadline = time.monotonic() + self.CATCH_UP_SECONDS
+        await self.refresh_from(pool)
+        while (
+            self.wait_for_announced
+            and announced is not None
+            and store_id in (None, self.store_id)
+            and self.version < announced
+            and time.monotonic() < deadline
+        ):
+            await asyncio.sleep(0.02)
+            await self.refresh_from(pool)
 
     @contextlib.asynccontextmanager
     async def kept_current(
@@ -119,7 +156,7 @@ class DataVersion:
                             ignore_subscribe_messages=True, timeout=LISTEN_TICK
                         )
                         if message is not None and message.get("type") == "message":
-                            await self.refresh_from(pool)
+                            await self.catch_up(pool, *_announced(message.get("data")))
             except (RedisError, OSError) as exc:
                 if self.subscribed.is_set():
                     log.warning("lost the data_version channel; checking PostgreSQL: %r", exc)

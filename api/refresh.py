@@ -59,7 +59,7 @@ async def refresh_once(
         finally:
             await conn.execute(query("refresh_unlock"), INGEST_LOCK + 1)
     if report.changed_data:
-        await announce_data_version(client, report.data_version)
+        await announce_data_version(client, report.data_version, report.store_id)
     return report
 
 

@@ -25,6 +25,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     database_url: str = ""
     database_read_url: str = ""
+    # The primary as the serving role, read while DATABASE_READ_URL's replica is down.
+    database_read_fallback_url: str = ""
     redis_url: str = ""
     data_dir: Path = Path(".eedraws")
     source: str = OFFICIAL_SOURCE
@@ -53,6 +55,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return cls(
             database_url=env.get("DATABASE_URL", ""),
             database_read_url=env.get("DATABASE_READ_URL", ""),
+            database_read_fallback_url=env.get("DATABASE_READ_FALLBACK_URL", ""),
             redis_url=env.get("REDIS_URL", ""),
             data_dir=Path(env.get("EEDRAWS_DATA_DIR", ".eedraws")),
             source=env.get("EEDRAWS_SOURCE", OFFICIAL_SOURCE),

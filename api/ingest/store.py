@@ -65,6 +65,7 @@ class IngestReport(msgspec.Struct, frozen=True, kw_only=True):
     timestamps_flagged: list[FlaggedTimestamp]
     changed_data: bool
     data_version: int
+    store_id: str
 
 
 async def ingest_bytes(
@@ -137,6 +138,7 @@ async def ingest_bytes(
             version = await conn.fetchval(query("bump_data_version"), run_id)
         else:
             version = await conn.fetchval(query("data_version"))
+        store_id = await conn.fetchval(query("store_id"))
     return IngestReport(
         run_id=run_id,
         source=source,
@@ -155,6 +157,7 @@ async def ingest_bytes(
         timestamps_flagged=flagged,
         changed_data=changed_data,
         data_version=version,
+        store_id=store_id,
     )
 
 

@@ -121,6 +121,9 @@ VALUES ($1, $2, $3, $4, $5, $6);
 -- name: retract_snapshot
 UPDATE pool_snapshots SET retracted = true WHERE snapshot_date = $1;
 
+-- name: store_id
+SELECT store_id::text FROM data_state;
+
 -- name: bump_data_version
 UPDATE data_state SET data_version = data_version + 1, changed_at = now(), last_run_id = $1
 RETURNING data_version;
