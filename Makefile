@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-abuse test-fast lint format openapi schema bench bench-peers bench-1m bench-servers clean browser-deps screenshots
+.PHONY: install run test test-abuse test-fast lint format openapi schema bench bench-peers bench-1m bench-servers clean browser-deps screenshots test-topology topology-deps
 
 install: $(STAMP)
 
@@ -45,6 +45,24 @@ screenshots: install browser-deps
 # PostgreSQL outage); about 20 s, so `make test` runs it too. docs/operations.md has the figures.
 test-abuse: install
 	$(BIN)/pytest -s tests/abuse
+
+# The production topology on this machine (tests/topology): Debian's PostgreSQL primary and a
+# streaming read replica, redis-server, two `eedraws serve` replicas, wrk for load. Figures are
+# printed and written to docs/operations.md. Installs what is missing (root on Debian).
+TOPOLOGY_PACKAGES := postgresql redis-server wrk
+topology-deps:
+	@if ls /usr/lib/postgresql/*/bin/pg_basebackup >/dev/null 2>&1 && command -v redis-server >/dev/null \
+		&& command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+		echo "topology-deps: install $(TOPOLOGY_PACKAGES) (Debian packages) first"; exit 1; \
+	else \
+		echo "topology-deps: installing $(TOPOLOGY_PACKAGES)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			-o DPkg::Lock::Timeout=300 --no-install-recommends $(TOPOLOGY_PACKAGES) >/dev/null; \
+	fi
+
+test-topology: install topology-deps
+	EEDRAWS_TOPOLOGY=1 $(BIN)/pytest tests/topology -s -q
 
 test-fast: install
 	$(BIN)/pytest tests/unit
