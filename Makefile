@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-abuse test-fast lint format openapi schema bench bench-peers bench-1m bench-servers clean browser-deps screenshots test-topology topology-deps
+.PHONY: install run test test-abuse test-fast lint format openapi schema bench bench-peers bench-1m bench-servers clean browser-deps screenshots test-topology topology-deps wheel
 
 install: $(STAMP)
 
@@ -64,6 +64,11 @@ topology-deps:
 test-topology: install topology-deps
 	EEDRAWS_TOPOLOGY=1 $(BIN)/pytest tests/topology -s -q
 
+# The wheel deploy/Dockerfile installs (tests/topology/test_wheel.py builds it the same way).
+wheel: install
+	rm -f dist/eedraws-*.whl
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+
 test-fast: install
 	$(BIN)/pytest tests/unit
 
@@ -98,4 +103,4 @@ bench-servers: install
 	bash tools/bench/servers.sh
 
 clean:
-	rm -rf $(VENV) .eedraws .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .eedraws dist .pytest_cache .mypy_cache .ruff_cache

@@ -5,6 +5,7 @@ directory. As root, PostgreSQL runs as the ``postgres`` user (it refuses to run 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
@@ -403,3 +404,108 @@ class Wrk:
             ),
             output=output,
         )
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REPO = Path(__file__).resolve().parents[2]
+OPERATIONS = REPO / "docs" / "operations.md"
+APPLY_DELAY_MS = 300
+# The read-only serving role of deploy/README.md: a login role in the group eedraws_read,
+# whose grants migration 0003_read_role.sql gives.
+READER = "eedraws_serve"
+
+FIGURES: dict[str, str] = {}
+
+
+class Topology:
+    def __init__(self) -> None:
+        self.root = make_root()
+        self.primary = PgServer(self.root, "primary")
+        self.replica = PgServer(self.root, "replica")
+        self.redis = RedisServer(self.root)
+        self.apis: list[ApiReplica] = []
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("EEDRAWS_", "DATABASE_"))}
+        env.update(
+            DATABASE_URL=self.primary.url(),
+            DATABASE_READ_URL=self.replica.url(user=READER),
+            DATABASE_READ_FALLBACK_URL=self.primary.url(user=READER),
+            REDIS_URL=self.redis.url,
+            EEDRAWS_SOURCE=str(FIXTURES / "rounds_2024.json"),
+            EEDRAWS_REFRESH_INTERVAL="0",
+            EEDRAWS_RATE_LIMIT="off",
+            EEDRAWS_DATA_DIR=str(self.root / "data"),
+            PYTHONPATH=str(REPO),
+        )
+        return env
+
+    def start(self) -> None:
+        self.primary.init_primary()
+        self.primary.start()
+        self.primary.psql("CREATE DATABASE eedraws", database="postgres")
+        self.replica.init_replica_of(self.primary, APPLY_DELAY_MS)
+        self.replica.start()
+        self.redis.start()
+        migrated = self.eedraws("migrate")
+        assert migrated.returncode == 0, migrated.stderr
+        self.create_serving_role()
+        self.apis = [ApiReplica(self.root, name, self.env()) for name in ("api-a", "api-b")]
+        for api in self.apis:
+            api.start()
+
+    def create_serving_role(self) -> None:
+        # As on a managed PostgreSQL (deploy/README.md): the serving role is created by an
+        # admin in the group the migrations grant SELECT to, and replays to the replica.
+        self.primary.psql(f"CREATE ROLE {READER} LOGIN IN ROLE eedraws_read")
+
+    def eedraws(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "api.cli", *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def stop(self) -> None:
+        for api in self.apis:
+            api.kill()
+        self.redis.stop()
+        for server in (self.replica, self.primary):
+            with contextlib.suppress(RuntimeError):
+                server.stop("immediate")
+        if os.environ.get("EEDRAWS_TOPOLOGY_KEEP"):
+            print(f"topology: kept {self.root} (logs of every server)")
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def write_figures() -> None:
+    """Print the figures and write them to docs/operations.md, in their own section."""
+    if not FIGURES:
+        return
+    lines = [f"- {name}: {value}" for name, value in FIGURES.items()]
+    print("\n== topology figures ==\n" + "\n".join(lines))
+    section = "\n".join(
+        [
+            "<!-- topology:begin (written by make test-topology) -->",
+            "## Production topology, measured (`make test-topology`)",
+            "",
+            "Debian's PostgreSQL primary + streaming read replica (applying commits "
+            f"{APPLY_DELAY_MS} ms late), redis-server, two `eedraws serve` replicas (1 worker "
+            f"each) reading from the replica as the read-only role `{READER}`, wrk on loopback "
+            "for a few seconds per fault, on this 2-core machine shared with other work. Last run:",
+            "",
+            *lines,
+            "<!-- topology:end -->",
+        ]
+    )
+    text = OPERATIONS.read_text() if OPERATIONS.exists() else "# Operations\n"
+    begin, end = text.find("<!-- topology:begin"), text.find("<!-- topology:end -->")
+    if begin >= 0 and end >= 0:
+        text = text[:begin] + section + text[end + len("<!-- topology:end -->") :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    OPERATIONS.write_text(text)
