@@ -16,7 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Contact, License, Server, Tag
 from litestar.types import ASGIApp
 
-from api import db, edge, ratelimit, read_pool, refresh
+from api import db, edge, metrics, ratelimit, read_pool, refresh
 from api.data_version import DataVersion
 from api.graphql.controller import graphql_router
 from api.reads import Db
@@ -91,6 +91,18 @@ async def _fallback_pool(settings: Settings, timeouts: db.Timeouts) -> asyncpg.P
     return await db.create_pool(settings.database_read_fallback_url, min_size=0, timeouts=timeouts)
 
 
+@contextlib.asynccontextmanager
+async def _running(work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    """A background task for the life of the worker."""
+    task = asyncio.create_task(work)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 _background: set[asyncio.Task[None]] = set()
 
 
@@ -143,6 +155,7 @@ def create_app(settings: Settings) -> Litestar:
             async with (
                 version.kept_current(cast(Any, reads), client),
                 reads.kept_healthy(lambda: version.version),
+                _running(metrics.keep_last_ingest(reads)),
                 refresh.refresher(settings, writer or pool, client),
             ):
                 yield
@@ -210,16 +223,31 @@ def create_app(settings: Settings) -> Litestar:
         cacheable_posts=cacheable_post_paths(app.routes),
         query_defaults=query_defaults(app.routes),
     )
+    response_cache.on_lookup = metrics.cache_lookup
+    response_cache.version.on_change.append(
+        lambda: metrics.DATA_VERSION.set(response_cache.version.version)
+    )
     # In front of the router: a hit never reaches routing, DI or encoding. In front of the cache:
     # HEAD, Allow and size limits (api/rest/semantics.py); in front of that, health checks and
-    # the security headers every answer carries.
+    # the security headers every answer carries. Outermost, metrics: every answer counted and
+    # timed (cache hits, probes and 429s included); /metrics itself is answered there, before
+    # the rate limit.
+    routes = metrics.route_templates([*(r.path for r in app.routes), "/healthz", "/readyz"])
     app.asgi_handler = cast(
         ASGIApp,
-        edge.Edge(
-            cast(edge.ASGIApp, HttpSemantics(cast(edge.ASGIApp, response_cache))),
-            db=lambda: cast(Db | None, app.state.get("pool")),
-            limiter=_rate_limiter(settings),
-            client_of=ratelimit.ClientAddress(settings.trusted_proxy_hops),
+        metrics.Instrumented(
+            cast(
+                metrics.ASGIApp,
+                edge.Edge(
+                    cast(edge.ASGIApp, HttpSemantics(cast(edge.ASGIApp, response_cache))),
+                    db=lambda: cast(Db | None, app.state.get("pool")),
+                    limiter=_rate_limiter(settings),
+                    client_of=ratelimit.ClientAddress(settings.trusted_proxy_hops),
+                ),
+            ),
+            metrics.RouteNames(routes),
+            token=settings.metrics_token,
+            multiprocess_dir=settings.metrics_dir,
         ),
     )
     return app

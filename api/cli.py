@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 from api import db
@@ -130,6 +133,7 @@ def _serve(args: argparse.Namespace) -> int:
             )
         asyncio.run(_migrate_and_load(resolved, load=True))
         os.environ.update(child_environment(resolved))
+        _serve_metrics(resolved, args.host)
         if args.source:
             os.environ["EEDRAWS_SOURCE"] = args.source
         log.info("serving on http://%s:%d with %d worker(s)", args.host, args.port, args.workers)
@@ -162,6 +166,26 @@ def _serve(args: argparse.Namespace) -> int:
             ),
         ).serve()
     return 0
+
+
+def _serve_metrics(settings: Settings, host: str) -> None:
+    """Give the workers an empty prometheus_client directory (before any imports it) and serve
+    their aggregated metrics on EEDRAWS_METRICS_PORT from this process."""
+    if settings.metrics_dir:
+        directory = Path(settings.metrics_dir).absolute()
+    else:
+        # Per server, not per data dir: two servers on one store must not sum each other's.
+        directory = Path(tempfile.mkdtemp(prefix="eedraws-metrics-"))
+        atexit.register(shutil.rmtree, directory, True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    from api import metrics
+
+    metrics.prepare_multiprocess_dir(directory)
+    if settings.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.metrics_port, host, metrics.registry(str(directory)))
+        log.info("metrics on http://%s:%d/metrics", host, settings.metrics_port)
 
 
 # Workers log through the root logger: eedraws' own loggers at INFO, with granian's.

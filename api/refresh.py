@@ -73,9 +73,11 @@ async def _refresh_forever(
             report = await refresh_once(pool, settings, client)
         except IngestError as exc:
             log.warning("refresh from %s failed, will retry: %s", settings.source, exc)
+            _count_failure()
             continue
         except (OSError, asyncpg.PostgresError) as exc:
             log.warning("refresh failed, will retry: %r", exc)
+            _count_failure()
             continue
         if report is not None:
             log.info(
@@ -85,6 +87,14 @@ async def _refresh_forever(
                 report.rounds_new,
                 report.rounds_changed,
             )
+
+
+def _count_failure() -> None:
+    # Imported here: `eedraws serve` must set PROMETHEUS_MULTIPROC_DIR before prometheus_client
+    # is first imported, and the CLI imports this module.
+    from api.metrics import REFRESH_FAILURES
+
+    REFRESH_FAILURES.inc()
 
 
 @contextlib.asynccontextmanager

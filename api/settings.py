@@ -34,6 +34,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     cache_enabled: bool = True
     cache_max_entries: int = 4096
     fetch_timeout: float = 30.0
+    # /metrics: its own port (0: none) served by `eedraws serve`'s main process, and/or the API
+    # port to `Authorization: Bearer <token>` (empty: not there). Never public by default.
+    metrics_port: int = 0
+    metrics_token: str = ""
+    # prometheus_client's multi-process directory (its own variable); `serve` makes one if unset.
+    metrics_dir: str = ""
     # Limits on serving connections (seconds; 0 = none): a slow query is a 503, not a stuck worker.
     statement_timeout: float = 5.0
     idle_in_transaction_timeout: float = 10.0
@@ -63,6 +69,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             cache_enabled=_switch(env, "EEDRAWS_CACHE", True),
             cache_max_entries=int(_number(env, "EEDRAWS_CACHE_MAX_ENTRIES", 4096)),
             fetch_timeout=_number(env, "EEDRAWS_FETCH_TIMEOUT", 30.0),
+            metrics_port=int(_number(env, "EEDRAWS_METRICS_PORT", 0)),
+            metrics_token=env.get("EEDRAWS_METRICS_TOKEN", ""),
+            metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
             statement_timeout=_number(env, "EEDRAWS_STATEMENT_TIMEOUT", 5.0),
             idle_in_transaction_timeout=_number(env, "EEDRAWS_IDLE_IN_TRANSACTION_TIMEOUT", 10.0),
             pool_timeout=_number(env, "EEDRAWS_POOL_TIMEOUT", 5.0),

@@ -97,6 +97,8 @@ class ResponseCache:
         # also with the cache off.
         self.headers_seen = LocalLRU(local.max_entries)
         self._inflight: dict[str, asyncio.Future[CacheEntry | None]] = {}
+        # Told of every lookup: (tier, hit). api.metrics counts them.
+        self.on_lookup: Callable[[str, bool], None] = _ignore_lookup
         version.on_change.append(local.clear)
         version.on_change.append(self.headers_seen.clear)
 
@@ -202,6 +204,7 @@ class ResponseCache:
     ) -> CacheEntry | None:
         """Local, then Redis, then the app, once per key however many requests wait."""
         entry = self.local.get(key)
+        self.on_lookup("local", entry is not None)
         if entry is not None:
             return entry
         waiting = self._inflight.get(key)
@@ -215,6 +218,7 @@ class ResponseCache:
         entry = None
         try:
             entry = await self.shared.get(key)
+            self.on_lookup("redis", entry is not None)
             if entry is None:
                 entry = await self._run_app(scope, receive, send)
                 if entry is not None:
@@ -346,3 +350,7 @@ def _replay(body: bytes, more: bool, receive: Receive) -> Receive:
         return await receive()
 
     return replay
+
+
+def _ignore_lookup(tier: str, hit: bool) -> None:
+    return None
