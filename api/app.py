@@ -154,7 +154,7 @@ def create_app(settings: Settings) -> Litestar:
         try:
             async with (
                 version.kept_current(cast(Any, reads), client),
-                reads.kept_healthy(lambda: version.version),
+                _running(reads.keep_healthy(lambda: version.version)),
                 _running(metrics.keep_last_ingest(reads)),
                 refresh.refresher(settings, writer or pool, client),
             ):

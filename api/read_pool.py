@@ -17,10 +17,9 @@ consequences:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -124,21 +123,10 @@ class ReadPool:
         # Behind what this worker serves: reading from it would cache older rows.
         return int(version) >= served_version()
 
-    @contextlib.asynccontextmanager
-    async def kept_healthy(self, served_version: Callable[[], int]) -> AsyncIterator[None]:
-        """While open, a failed replica is probed and taken back once it has caught up."""
+    async def keep_healthy(self, served_version: Callable[[], int]) -> None:
+        """Run for the worker's life: probe a failed replica, take it back once caught up."""
         if self.primary is None:
-            yield
             return
-        task = asyncio.create_task(self._watch(served_version), name="eedraws-replica-probe")
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _watch(self, served_version: Callable[[], int]) -> None:
         while True:
             if self.replica_up:
                 self._changed.clear()

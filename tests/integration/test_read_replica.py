@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 import pytest
@@ -21,7 +20,7 @@ from api.ingest.store import ingest_bytes
 from api.settings import Settings
 from tests.conftest import FIXTURES
 from tests.support.databases import another_database
-from tests.support.tcp_proxy import Proxy
+from tests.support.pgproxy import PgProxy, pg_proxy
 
 
 async def _load(url: str, *names: str) -> None:
@@ -40,16 +39,9 @@ async def replica_url(servers: Settings, template_db: str) -> AsyncIterator[str]
 
 
 @pytest.fixture
-def proxy(replica_url: str) -> Iterator[Proxy]:
-    running = Proxy(replica_url)
-    running.start()
-    yield running
-    running.close()
-
-
-def _through(proxy: Proxy, url: str) -> str:
-    database = urlsplit(url).path
-    return urlunsplit(("postgresql", f"postgres@127.0.0.1:{proxy.port}", database, "", ""))
+def proxy(replica_url: str) -> Iterator[PgProxy]:
+    with pg_proxy(replica_url) as running:
+        yield running
 
 
 async def _answered_by(client: AsyncTestClient) -> str:  # type: ignore[type-arg]
@@ -60,23 +52,23 @@ async def _answered_by(client: AsyncTestClient) -> str:  # type: ignore[type-arg
 
 
 async def test_a_failed_replica_falls_back_to_the_primary_and_returns_once_caught_up(
-    settings: Settings, replica_url: str, proxy: Proxy
+    settings: Settings, replica_url: str, proxy: PgProxy
 ) -> None:
     await _load(settings.database_url, "rounds_2024.json", "rounds_2026.json")  # version 2
     await _load(replica_url, "lines_2026.json")  # version 1: behind the primary
     read = msgspec.structs.replace(
         settings,
-        database_read_url=_through(proxy, replica_url),
+        database_read_url=proxy.url(),
         database_read_fallback_url=settings.serving_database_url,
         cache_enabled=False,
     )
     async with AsyncTestClient(app=create_app(read)) as client:
         assert await _answered_by(client) == "replica"
-        proxy.stop()
+        proxy.cut()
         # Connections cut mid-flight, new ones refused: every answer still comes.
         for _ in range(5):
             assert await _answered_by(client) == "primary"
-        proxy.start()
+        proxy.restore()
         # Back, but at version 1 while this worker now serves the primary's version 2.
         await asyncio.sleep(1.5)
         assert await _answered_by(client) == "primary"
