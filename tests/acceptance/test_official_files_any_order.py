@@ -54,10 +54,6 @@ async def test_the_2024_copy_after_the_2026_one_serves_what_the_other_order_serv
     assert names["french-language-proficiency"] == "French-Language proficiency"
     assert names["healthcare"] == "Healthcare and Social Services Occupations"
     assert names["trades"] == "Trades Occupations"
-    assert reversed_order["revisions 291"] == [
-        {
-            "draw_number": "291",
-            "old_values": {"drawName": "French language proficiency (2024-1)"},
-            "new_values": {"drawName": "French language proficiency (Version 1)"},
-        }
-    ]
+    (revision,) = reversed_order["revisions 291"]
+    assert revision["old_values"] == {"drawName": "French language proficiency (2024-1)"}
+    assert revision["new_values"] == {"drawName": "French language proficiency (Version 1)"}
