@@ -6,8 +6,8 @@ older than the version it is cached under: a streaming replica replays in commit
 version and the rows of one ingest commit together (docs/decisions/0007-read-replica.md). The
 consequences:
 
-- the worker's data_version is read through this pool (``api.cache.DataVersion``), and a version
-  announced over Redis is waited for until the replica has replayed it;
+- the worker's data_version is read through this pool (``api.data_version.DataVersion``), and
+  a version announced over Redis is waited for until the replica has replayed it;
 - when the replica fails, reads move to the primary at once (the primary is never behind);
   with no fallback configured, its failures are 503s (``api.db.ServingDb``);
 - they move back only when a probe finds the replica up *and* at least at the version this

@@ -20,7 +20,7 @@ import msgspec
 import pytest
 import redis
 
-from api.cache import VERSION_CHANNEL
+from api.data_version import VERSION_CHANNEL
 from tests.support.topology import (
     APPLY_DELAY_MS,
     FIGURES,
