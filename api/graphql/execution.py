@@ -4,9 +4,12 @@ Most fields of a page are leaves read straight off a struct (``number``, ``crsMi
 graphql-core builds a resolve-info object, calls Strawberry's resolver chain and dispatches on
 the return type. For a field Strawberry calls basic (no resolver, no extension, no argument)
 whose type is a scalar or enum, or a list of non-null ones, this executor reads the attribute and
-serializes it itself. Any value it cannot answer exactly as graphql-core would (a null, an error
-while serializing) and every other field take graphql-core's own path, so results and errors are
-the same; only the time differs (docs/graphql.md, "Speed").
+serializes it itself. A basic field of a non-null object type with no ``is_type_of`` (a page's
+``node``, a draw's ``category``) goes straight to its sub-fields. Any value it cannot answer
+exactly as graphql-core would (a null, an error while serializing) and every other field take
+graphql-core's own path, so results and errors are the same; only the time differs
+(docs/graphql.md, "Speed"). A sub-field's error under a non-null object propagates past it as
+graphql-core would propagate it (a non-null field cannot absorb an error).
 """
 
 from __future__ import annotations
@@ -39,7 +42,15 @@ class _LeafPlan:
         self.is_list = is_list
 
 
-_plans: dict[tuple[GraphQLObjectType, str], _LeafPlan | None] = {}
+class _ObjectPlan:
+    __slots__ = ("attr", "object_type")
+
+    def __init__(self, attr: str, object_type: GraphQLObjectType) -> None:
+        self.attr = attr
+        self.object_type = object_type
+
+
+_plans: dict[tuple[GraphQLObjectType, str], _LeafPlan | _ObjectPlan | None] = {}
 
 
 def _leaf_serializer(type_: GraphQLOutputType) -> Serialize | None:
@@ -50,7 +61,7 @@ def _leaf_serializer(type_: GraphQLOutputType) -> Serialize | None:
     return None
 
 
-def _plan(parent_type: GraphQLObjectType, field_name: str) -> _LeafPlan | None:
+def _plan(parent_type: GraphQLObjectType, field_name: str) -> _LeafPlan | _ObjectPlan | None:
     field_def = parent_type.fields.get(field_name)
     if field_def is None or field_def.args:
         return None
@@ -61,7 +72,10 @@ def _plan(parent_type: GraphQLObjectType, field_name: str) -> _LeafPlan | None:
         return None
     type_ = field_def.type
     if isinstance(type_, GraphQLNonNull):
-        type_ = type_.of_type
+        inner = type_.of_type
+        if isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
+            return _ObjectPlan(strawberry_field.python_name, inner)
+        type_ = inner
     if isinstance(type_, GraphQLList):
         item = type_.of_type
         serialize = _leaf_serializer(item.of_type) if isinstance(item, GraphQLNonNull) else None
@@ -103,7 +117,13 @@ class FastLeavesExecutionContext(StrawberryGraphQLCoreExecutionContext):
             plan = _plans.get(key, Undefined)
             if plan is Undefined:
                 plan = _plans[key] = _plan(*key)
-            if plan is not None:
+            if isinstance(plan, _ObjectPlan):
+                value = getattr(source, plan.attr, None)
+                if value is not None:
+                    return self.collect_and_execute_subfields(
+                        plan.object_type, field_details_list, path, value, position_context
+                    )
+            elif plan is not None:
                 value = _leaf_value(plan, source)  # type: ignore[arg-type]
                 if value is not Undefined:
                     return value
