@@ -136,7 +136,9 @@ def create_app(settings: Settings) -> Litestar:
             acquire=settings.pool_timeout,
         )
         # Requests read as the serving role (read-only); only the refresh writes, as the owner.
-        pool = await db.create_pool(settings.serving_database_url, timeouts=timeouts)
+        # min_size=0: no connection is opened here, so a worker (re)started while PostgreSQL is
+        # away starts and answers 503s instead of failing (granian would call it a crash loop).
+        pool = await db.create_pool(settings.serving_database_url, min_size=0, timeouts=timeouts)
         fallback = await _fallback_pool(settings, timeouts)
         # Requests, and the data version their answers are cached under, read from one server
         # at a time (api/read_pool.py): the replica, or the primary while it is down.

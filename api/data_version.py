@@ -107,7 +107,12 @@ class DataVersion:
     async def kept_current(
         self, pool: asyncpg.Pool, client: redis.Redis | None
     ) -> AsyncIterator[None]:
-        await self.refresh_from(pool)
+        try:
+            await self.refresh_from(pool)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # A worker (re)started while PostgreSQL is away still starts: it answers 503s (and
+            # caches nothing: version -1) until the poll below reaches PostgreSQL.
+            failures.report("data_version unknown at start", exc)
         self.subscribed = asyncio.Event()
         stop = asyncio.Event()
         poll = asyncio.create_task(self._poll(pool), name="eedraws-version-poll")

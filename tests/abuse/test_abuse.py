@@ -304,6 +304,7 @@ def test_under_abuse_it_answers_throughout_with_no_5xx_but_honest_503s_within_bu
                 while victim in {w.pid for w in workers_of(port)} or len(workers_of(port)) < 2:
                     assert time.monotonic() < deadline, "the killed worker was not replaced"
                     time.sleep(0.2)
+                time.sleep(3)  # the new worker's start-up (its cache needs the data version)
                 outage(record, port, proxy)
             elapsed = time.monotonic() - started
 

@@ -141,3 +141,20 @@ async def test_a_pool_with_no_free_connection_is_a_503_after_the_acquire_timeout
         assert await serving.fetchval("SELECT 1") == 1
     finally:
         await pool.close()
+
+
+async def test_a_worker_started_while_postgresql_is_away_starts_answers_503_then_recovers(
+    loaded: Settings, proxy: PgProxy
+) -> None:
+    proxy.cut()
+    app: Litestar = create_app(through(loaded, proxy))
+    async with AsyncTestClient(app=app) as client:
+        assert_unavailable(await client.get("/v1/draws/latest"))
+        assert (await client.get("/healthz")).status_code == 200
+        assert (await client.get("/readyz")).status_code == 503
+        proxy.restore()
+        deadline = time.monotonic() + 15
+        while (response := await client.get("/v1/draws/latest")).status_code != 200:
+            assert time.monotonic() < deadline, response.text
+            await asyncio.sleep(0.2)
+        assert response.json()["number"] == "411"
