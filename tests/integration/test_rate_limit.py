@@ -147,3 +147,17 @@ async def test_graphql_is_charged_by_the_cost_it_leaves_on_the_scope() -> None:
     # First request: 1 charged up front (99 left), then 450 // 100 = 4 more after it ran.
     assert starts[0][b"ratelimit"] == b'"default";r=99;t=' + starts[0][b"ratelimit"].split(b"t=")[1]
     assert starts[1][b"ratelimit"].startswith(b'"default";r=94;')
+
+
+async def test_a_graphql_query_costs_its_cost_against_the_budget(loaded: Settings) -> None:
+    settings = msgspec.structs.replace(loaded, rate_limit="100000/day")
+    client_headers = a_client()
+    query = "{ draws(first: 300) { edges { node { number date } } } }"
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        first = await client.post("/graphql", json={"query": query}, headers=client_headers)
+        assert first.status_code == 200, first.text
+        cost = first.json()["extensions"]["cost"]["requested"]
+        assert cost >= 300
+        after_first = remaining(first)  # the up-front charge of 1 only
+        probe = await client.get("/v1/status", headers=client_headers)
+        assert remaining(probe) == after_first - cost // 100 - 1
