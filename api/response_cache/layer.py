@@ -162,9 +162,15 @@ class ResponseCache:
         accept_class = (
             "html" if b"text/html" in accept else accept.decode("latin-1").replace(" ", "")[:256]
         )
+        # Some answers hold absolute URLs built from the request (the feeds' links): one
+        # store served under two host names must not hand one host's links to the other.
+        origin = (
+            f"{scope.get('scheme', 'http')}://{_header(scope, b'host').decode('latin-1')[:256]}"
+        )
         parts = [
             self.version.store_id,
             str(self.version.version),
+            origin.lower(),
             path,
             urlencode(sorted(pairs)),
             accept_class,

@@ -193,3 +193,28 @@ async def test_a_reader_polling_the_feed_sees_a_new_round_on_the_first_poll_afte
     new = [e for e in feedparser.parse(poll.content).entries if e.id not in seen]
     assert [e.id for e in new] == ["tag:eedraws,2026:round/413", "tag:eedraws,2026:round/412"]
     assert feedparser.parse(poll.content).entries[0].id == new[0].id
+
+
+@pytest.mark.parametrize("url", FEEDS)
+async def test_a_feed_cached_under_one_host_name_is_not_served_with_its_links_to_another(
+    client_2026: Client, url: str
+) -> None:
+    # The cache keys on the origin: feeds hold absolute links built from the request's host.
+    for host in ("a.example", "b.example", "a.example"):
+        entries = await read_entries_with_host(client_2026, url, host)
+        assert entries
+        assert all(e.link.startswith(f"http://{host}/draws/") for e in entries), host
+
+
+async def read_entries_with_host(client: Client, url: str, host: str) -> list[Entry]:
+    response = await client.get(url, headers={"Host": host})
+    assert response.status_code == 200, response.text
+    if url.endswith(".atom"):
+        return [
+            Entry(e.id, e.title, e.link, entry_time(e), e.summary)
+            for e in feedparser.parse(response.content).entries
+        ]
+    return [
+        Entry(i["id"], i["title"], i["url"], dt.datetime.now(dt.UTC), i["summary"])
+        for i in response.json()["items"]
+    ]
