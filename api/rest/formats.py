@@ -97,9 +97,10 @@ BomParam = Annotated[
     str | None,
     QueryParameter(
         name="bom",
-        description="CSV only: `1` starts the file with a UTF-8 byte-order mark, for Excel "
-        "versions that open a double-clicked CSV in the Windows code page",
-        schema_extra={"type": OpenAPIType.STRING, "enum": ["0", "1"], "one_of": None},
+        description="CSV only: `1` (or `true`) starts the file with a UTF-8 byte-order mark, "
+        "for Excel versions that open a double-clicked CSV in the Windows code page",
+        # A boolean, so a generated client has a plain flag, not an enum of "0" and "1".
+        schema_extra={"type": OpenAPIType.BOOLEAN, "one_of": None},
     ),
 ]
 
@@ -107,11 +108,14 @@ BomParam = Annotated[
 def _bom(raw: str | None, fmt: Format) -> bool:
     if raw is None:
         return False
-    if raw not in ("0", "1"):
-        raise InvalidParameter(f"`bom` must be 0 or 1, got {echo(raw)}")
+    if raw not in _BOM_VALUES:
+        raise InvalidParameter(f"`bom` must be 1 or 0 (true or false), got {echo(raw)}")
     if fmt.name != "csv":
         raise InvalidParameter(f"`bom` applies to CSV only; this answer is {fmt.name.upper()}")
-    return raw == "1"
+    return _BOM_VALUES[raw]
+
+
+_BOM_VALUES = {"1": True, "true": True, "0": False, "false": False}
 
 
 def output_dependency(fixed: str | None) -> Provide:

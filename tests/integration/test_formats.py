@@ -216,10 +216,12 @@ async def test_bom_1_starts_the_csv_with_a_byte_order_mark_and_only_the_csv(api:
     assert with_bom.content == b"\xef\xbb\xbf" + plain
     rows = list(csv.DictReader(io.StringIO(with_bom.content.decode("utf-8-sig"), newline="")))
     assert rows == parse_csv(plain)
+    assert (await api.get("/v1/draws.csv?bom=true")).content == with_bom.content
     assert (await api.get("/v1/draws.csv?bom=0")).content == plain
+    assert (await api.get("/v1/draws.csv?bom=false")).content == plain
     for url, detail in [
         ("/v1/draws?bom=1", "`bom` applies to CSV only"),
-        ("/v1/draws.csv?bom=yes", "`bom` must be 0 or 1, got `yes`"),
+        ("/v1/draws.csv?bom=yes", "`bom` must be 1 or 0 (true or false), got `yes`"),
         ("/v1/draws.xlsx?bom=1", "unknown query parameter `bom`"),
     ]:
         answer = await api.get(url)
