@@ -65,6 +65,9 @@ def cacheable_post_paths(routes: Iterable[BaseRoute]) -> frozenset[str]:
     )
 
 
+_ANY_ACCEPT = {b"": "", b"*/*": ""}
+
+
 def _header(scope: Scope, name: bytes) -> bytes:
     for key, value in scope["headers"]:
         if key == name:
@@ -159,8 +162,11 @@ class ResponseCache:
         accept = _header(scope, b"accept")
         # One resource answers JSON, CSV or XLSX by Accept (api/rest/formats.py): an Accept
         # other than a browser's is part of the key, so a CSV is never served for JSON.
+        # No Accept and `*/*` (curl, httpx) ask for the same thing: one key, one ETag.
         accept_class = (
-            "html" if b"text/html" in accept else accept.decode("latin-1").replace(" ", "")[:256]
+            "html"
+            if b"text/html" in accept
+            else _ANY_ACCEPT.get(accept.strip(), accept.decode("latin-1").replace(" ", "")[:256])
         )
         # Some answers hold absolute URLs built from the request (the feeds' links): one
         # store served under two host names must not hand one host's links to the other.

@@ -102,3 +102,18 @@ async def test_with_the_cache_off_a_304_runs_no_query_once_the_worker_has_answer
         assert again.status_code == 304
         assert len(pool.reads) == reads
         assert again.headers["cache-control"] == full.headers["cache-control"]
+
+
+async def test_no_accept_and_accept_star_share_one_etag_and_revalidate_each_other(
+    client_2026: Client,
+) -> None:
+    # curl and httpx send `*/*`, Python's http.client and wrk send nothing: the same answer.
+    star = await client_2026.get("/v1/draws", headers={"Accept": "*/*"})
+    empty = await client_2026.get("/v1/draws", headers={"Accept": ""})
+    assert star.headers["etag"] == empty.headers["etag"]
+    again = await client_2026.get(
+        "/v1/draws", headers={"Accept": "", "If-None-Match": star.headers["etag"]}
+    )
+    assert again.status_code == 304
+    csv = await client_2026.get("/v1/draws", headers={"Accept": "text/csv"})
+    assert csv.headers["etag"] != star.headers["etag"]
