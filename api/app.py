@@ -225,6 +225,8 @@ def create_app(settings: Settings) -> Litestar:
         cacheable_posts=cacheable_post_paths(app.routes),
         query_defaults=query_defaults(app.routes),
     )
+    # Reachable without walking the ASGI layers in front of it (tests read its version).
+    app.state.response_cache = response_cache
     response_cache.on_lookup = metrics.cache_lookup
     response_cache.version.on_change.append(
         lambda: metrics.DATA_VERSION.set(response_cache.version.version)

@@ -97,10 +97,6 @@ class Edge:
         self.client_of = client_of or ClientAddress()
         self._html = _html_headers()
 
-    def __getattr__(self, name: str) -> Any:
-        # The layer behind stays reachable as before (e.g. the response cache's ``version``).
-        return getattr(self.app, name)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)

@@ -159,10 +159,6 @@ class Instrumented:
         self.token = token.encode()
         self.multiprocess_dir = multiprocess_dir
 
-    def __getattr__(self, name: str) -> Any:
-        # The wrapped app's attributes (the response cache's ``version``...) stay reachable.
-        return getattr(self.app, name)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)

@@ -92,10 +92,6 @@ class HttpSemantics:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    def __getattr__(self, name: str) -> Any:
-        # The layer behind stays reachable (e.g. the response cache's ``version``).
-        return getattr(self.app, name)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)

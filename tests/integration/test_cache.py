@@ -170,7 +170,7 @@ async def test_after_an_ingest_every_replica_serves_the_new_data_within_a_second
 ) -> None:
     apps = [create_app(settings), create_app(settings)]
     async with running(apps[0]) as (one, _), running(apps[1]) as (two, _):
-        versions = [app.asgi_handler.version for app in apps]  # type: ignore[attr-defined]
+        versions = [app.state.response_cache.version for app in apps]
         replicas = list(zip((one, two), versions, strict=True))
         for client, version in replicas:
             in_app_loop(client, version.subscribed.wait)
@@ -203,7 +203,7 @@ async def test_redis_stopped_mid_run_means_answers_from_postgresql_and_refill_af
 ) -> None:
     local_only = msgspec.structs.replace(settings, redis_url=own_redis.url, cache_max_entries=1)
     app = create_app(local_only)
-    shared = app.asgi_handler.shared  # type: ignore[attr-defined]
+    shared = app.state.response_cache.shared
     shared.RETRY_AFTER = 0.2  # the circuit breaker's pause, shortened for the test
     async with running(app) as (client, _):
         assert (await client.get("/v1/categories")).status_code == 200

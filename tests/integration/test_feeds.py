@@ -175,7 +175,7 @@ async def test_a_reader_polling_the_feed_sees_a_new_round_on_the_first_poll_afte
     await ingest(FIXTURES / "rounds_2026.json")
     app = create_app(settings)
     async with running(app) as (client, _):
-        version = app.asgi_handler.version  # type: ignore[attr-defined]
+        version = app.state.response_cache.version
         in_app_loop(client, version.subscribed.wait)
         first = await client.get("/v1/draws.atom")
         seen = {e.id for e in feedparser.parse(first.content).entries}
