@@ -24,7 +24,7 @@ from api.redis_client import redis_client
 from api.response_cache import LocalLRU, RedisTier, ResponseCache, cacheable_post_paths
 from api.rest.bulk import export_zip
 from api.rest.categories import CATEGORY_ROUTES, CategoriesController
-from api.rest.charts import ChartsController
+from api.rest.charts import CHART_ROUTES
 from api.rest.docs import SwaggerUIPage, docs_assets_router
 from api.rest.draws import DRAW_LIST_ROUTES, DrawsController
 from api.rest.error_pages import ErrorPagesController
@@ -186,7 +186,7 @@ def create_app(settings: Settings) -> Litestar:
             *CATEGORY_ROUTES,
             PoolController,
             StatusController,
-            ChartsController,
+            *CHART_ROUTES,
             *DRAW_LIST_ROUTES,
             *POOL_ROUTES,
             *POOL_BAND_ROUTES,

@@ -12,7 +12,7 @@ from api import reads
 from api.charts import specs
 from api.charts.model import Cell, Chart, ChartTable
 from api.errors import InvalidParameter, NotFound
-from api.filters import DrawFilter, DrawQuery
+from api.filters import DrawFilter, DrawQuery, check_int_range
 from api.models import Draw, PoolSnapshotSummary
 from api.reads import Db, SeriesSpec
 
@@ -20,13 +20,12 @@ from api.reads import Db, SeriesSpec
 EN_DASH = "\u2013"
 # A category line that paused longer than this is drawn with a gap, not a line across it.
 PAUSE = timedelta(days=183)
+EVERY_ROUND = DrawFilter()
 
 
 def check_width(width: int) -> int:
-    if not specs.MIN_WIDTH <= width <= specs.MAX_WIDTH:
-        raise InvalidParameter(
-            f"width must be between {specs.MIN_WIDTH} and {specs.MAX_WIDTH} pixels"
-        )
+    """The same rule and words as ``width`` in a URL (``api.rest.charts``)."""
+    check_int_range("width", width, specs.MIN_WIDTH, specs.MAX_WIDTH)
     return width
 
 
@@ -37,6 +36,17 @@ async def _source(db: Db) -> str:
     return (
         "Source: IRCC, Express Entry rounds of invitations; data as of "
         f"{status.newest_draw_date.isoformat()} (round {status.newest_draw})"
+    )
+
+
+def _chart(name: str, words: specs.Words, spec: dict[str, Any], table: ChartTable) -> Chart:
+    return Chart(
+        name=name,
+        title=words.title,
+        description=words.description,
+        source=words.source,
+        spec=spec,
+        table=table,
     )
 
 
@@ -71,18 +81,16 @@ def _span(first: date, last: date) -> str:
 
 async def crs_chart(
     db: Db,
-    categories: Sequence[str] = (),
-    date_from: date | None = None,
-    date_to: date | None = None,
+    draw_filter: DrawFilter = EVERY_ROUND,
     *,
     width: int = specs.DEFAULT_WIDTH,
     highlight: str | None = None,
 ) -> Chart:
-    """The cut-off CRS of every round over time, one line per category; ``highlight``: a round
-    to ring and label (one of those drawn)."""
+    """The cut-off CRS of every round ``draw_filter`` matches over time, one line per category;
+    ``highlight``: a round to ring and label (one of those drawn)."""
     check_width(width)
-    f = DrawFilter(categories=tuple(categories), date_from=date_from, date_to=date_to)
-    draws = (await reads.list_draws(db, DrawQuery(filter=f, sort="date", limit=None))).draws
+    query = DrawQuery(filter=draw_filter, sort="date", limit=None)
+    draws = (await reads.list_draws(db, query)).draws
     styles = await category_styles(db)
     if not draws:
         raise NotFound("no round matches these filters, so there is nothing to draw")
@@ -115,15 +123,17 @@ async def crs_chart(
             f" Marked: round {marked.number} on {marked.date.isoformat()}, "
             f"cut-off {marked.crs_min}."
         )
-    source = await _source(db)
+    words = specs.Words(
+        title,
+        # One line: its name heads the subtitle (on a line of its own: names are long).
+        [present[0].name, subtitle] if one else subtitle,
+        description,
+        await _source(db),
+    )
     spec = specs.crs_spec(
         _with_gaps(points),
         present,
-        title=title,
-        # One line: its name heads the subtitle (on a line of its own: names are long).
-        subtitle=[present[0].name, subtitle] if one else subtitle,
-        description=description,
-        source=source,
+        words,
         width=width,
         highlight=_highlight_row(marked, draws) if marked is not None else None,
     )
@@ -135,9 +145,7 @@ async def crs_chart(
             for d in reversed(draws)
         ],
     )
-    return Chart(
-        name="crs", title=title, description=description, source=source, spec=spec, table=table
-    )
+    return _chart("crs", words, spec, table)
 
 
 def _highlighted(draws: Sequence[Draw], number: str) -> Draw:
@@ -146,7 +154,7 @@ def _highlighted(draws: Sequence[Draw], number: str) -> Draw:
         if draw.number == wanted:
             return draw
     raise InvalidParameter(
-        f"highlight: round {wanted} is not among the rounds drawn (check category, from and to)"
+        f"highlight: round {wanted} is not among the rounds drawn (check the draw filters)"
     )
 
 
@@ -163,16 +171,16 @@ def _highlight_row(marked: Draw, draws: Sequence[Draw]) -> dict[str, Any]:
 
 
 async def invitations_chart(
-    db: Db, categories: Sequence[str] = (), *, width: int = specs.DEFAULT_WIDTH
+    db: Db, draw_filter: DrawFilter = EVERY_ROUND, *, width: int = specs.DEFAULT_WIDTH
 ) -> Chart:
-    """Invitations per calendar year, stacked by category."""
+    """Invitations per calendar year of the rounds ``draw_filter`` matches, stacked by
+    category."""
     check_width(width)
     styles = await category_styles(db)
     rank = {slug: i for i, slug in enumerate(styles)}
     # One series per category line (every line when none is asked for), a value per year.
-    series = SeriesSpec(
-        filter=DrawFilter(categories=tuple(categories or styles)), frequency="year", agg="sum"
-    )
+    lines = msgspec.structs.replace(draw_filter, categories=draw_filter.categories or (*styles,))
+    series = SeriesSpec(filter=lines, frequency="year", agg="sum")
     points = [p for p in (await reads.invitation_series(db, series)).data if p.value and p.category]
     if not points:
         raise NotFound("no round matches these filters, so there is nothing to draw")
@@ -205,29 +213,19 @@ async def invitations_chart(
         f"split by category ({', '.join(s.name for s in present)}). Most in {busiest}: "
         f"{totals[busiest]:,} invitations. {years[-1]}: {totals[years[-1]]:,} so far."
     )
-    source = await _source(db)
-    spec = specs.invitations_spec(
-        rows,
-        present,
-        title=title,
-        subtitle=f"Invitations to apply issued in each calendar year, {span} (latest year to date)",
-        description=description,
-        source=source,
-        width=width,
+    words = specs.Words(
+        title,
+        f"Invitations to apply issued in each calendar year, {span} (latest year to date)",
+        description,
+        await _source(db),
     )
+    spec = specs.invitations_spec(rows, present, words, width=width)
     table = ChartTable(
         columns=("year", "category", "draws", "invitations"),
         headers=("Year", "Category", "Rounds", "Invitations"),
         rows=table_rows,
     )
-    return Chart(
-        name="invitations",
-        title=title,
-        description=description,
-        source=source,
-        spec=spec,
-        table=table,
-    )
+    return _chart("invitations", words, spec, table)
 
 
 def _band_label(crs_lo: int, crs_hi: int) -> str:
@@ -304,16 +302,8 @@ async def pool_chart(db: Db, *, width: int = specs.DEFAULT_WIDTH) -> Chart:
         f"{latest.date.isoformat()}: {latest.total:,} in all{total_change}. "
         f"The largest band is {_band_label(lo, hi)} with {most:,}."
     )
-    source = await _source(db)
-    spec = specs.pool_spec(
-        rows,
-        [s.date.isoformat() for s in snapshots],
-        title=title,
-        subtitle=subtitle,
-        description=description,
-        source=source,
-        width=width,
-    )
+    words = specs.Words(title, subtitle, description, await _source(db))
+    spec = specs.pool_spec(rows, [s.date.isoformat() for s in snapshots], words, width=width)
     table = ChartTable(
         columns=("crs_lo", "crs_hi", "previous", "latest", "change"),
         headers=(
@@ -325,6 +315,4 @@ async def pool_chart(db: Db, *, width: int = specs.DEFAULT_WIDTH) -> Chart:
         ),
         rows=table_rows,
     )
-    return Chart(
-        name="pool", title=title, description=description, source=source, spec=spec, table=table
-    )
+    return _chart("pool", words, spec, table)

@@ -7,7 +7,7 @@ vl-convert draws it (``api.charts.render``). See docs/decisions/0004-charts-vega
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 # altair is imported where a spec is built, not with the app: it adds ~0.4 s to a worker's start.
@@ -33,6 +33,15 @@ _INK = "#1a1a1a"
 _MUTED = "#4d4d4d"
 _TITLE_SIZE = 18
 _SUBTITLE_SIZE = 14
+
+
+class Words(NamedTuple):
+    """What a chart says in words: its heading, what it shows (for screen readers), its source."""
+
+    title: str
+    subtitle: str | list[str]
+    description: str
+    source: str
 
 
 class Style(NamedTuple):
@@ -72,6 +81,16 @@ def _legend(width: int, *, symbol: str) -> alt.Legend:
     )
 
 
+def _by_category(
+    channel: Callable[..., Any], styles: Sequence[Style], values: list[Any], width: int, symbol: str
+) -> Any:
+    """``channel`` (colour, dash) of ``category``: one value per style, in the styles' order."""
+    import altair as alt
+
+    scale = alt.Scale(domain=[s.name for s in styles], range=values)
+    return channel("category:N", scale=scale, legend=_legend(width, symbol=symbol))
+
+
 def fit_lines(text: str | list[str], width: int, font_size: float) -> str | list[str]:
     """``text`` broken into lines that fit ``width`` pixels (Vega does not wrap titles).
 
@@ -83,30 +102,22 @@ def fit_lines(text: str | list[str], width: int, font_size: float) -> str | list
     return fitted[0] if len(fitted) == 1 else fitted
 
 
-def _figure(
-    body: alt.Chart | alt.LayerChart,
-    *,
-    title: str,
-    subtitle: str | list[str],
-    description: str,
-    source: str,
-    width: int,
-) -> dict[str, Any]:
+def _figure(body: alt.Chart | alt.LayerChart, words: Words, width: int) -> dict[str, Any]:
     import altair as alt
 
     # The heading is the chart's own title; the source line is the figure's, at the bottom, so
     # it stays under the legend however many rows the legend takes.
     headed = body.properties(
         title=alt.Title(
-            fit_lines(title, width, _TITLE_SIZE),
-            subtitle=fit_lines(subtitle, width, _SUBTITLE_SIZE),
+            fit_lines(words.title, width, _TITLE_SIZE),
+            subtitle=fit_lines(words.subtitle, width, _SUBTITLE_SIZE),
             anchor="start",
             offset=12,
         )
     )
     figure = alt.vconcat(headed).properties(
         title=alt.Title(
-            fit_lines(source, width, 12),
+            fit_lines(words.source, width, 12),
             orient="bottom",
             anchor="start",
             fontSize=12,
@@ -114,7 +125,7 @@ def _figure(
             color=_MUTED,
             offset=18,
         ),
-        description=description,
+        description=words.description,
         padding={"left": 8, "right": 16, "top": 10, "bottom": 10},
     )
     spec: dict[str, Any] = (
@@ -140,11 +151,8 @@ def _figure(
 def crs_spec(
     rows: list[dict[str, Any]],
     styles: Sequence[Style],
+    words: Words,
     *,
-    title: str,
-    subtitle: str | list[str],
-    description: str,
-    source: str,
     width: int,
     highlight: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -154,8 +162,6 @@ def crs_spec(
     """
     import altair as alt
 
-    scale_domain = [s.name for s in styles]
-    colours = [s.colour for s in styles]
     line = (
         alt.Chart(alt.InlineData(values=rows))
         .mark_line(
@@ -171,15 +177,9 @@ def crs_spec(
                 title="Cut-off CRS score (points)",
                 scale=alt.Scale(zero=False, nice=True),
             ),
-            color=alt.Color(
-                "category:N",
-                scale=alt.Scale(domain=scale_domain, range=colours),
-                legend=_legend(width, symbol="stroke"),
-            ),
-            strokeDash=alt.StrokeDash(
-                "category:N",
-                scale=alt.Scale(domain=scale_domain, range=[s.dash for s in styles]),
-                legend=_legend(width, symbol="stroke"),
+            color=_by_category(alt.Color, styles, [s.colour for s in styles], width, "stroke"),
+            strokeDash=_by_category(
+                alt.StrokeDash, styles, [s.dash for s in styles], width, "stroke"
             ),
             tooltip=[
                 alt.Tooltip("date:T", title="Date"),
@@ -208,26 +208,15 @@ def crs_spec(
         halo = marked.mark_text(**text, stroke="white", strokeWidth=4, strokeJoin="round")
         label = marked.mark_text(**text, color=_INK)
         body = alt.LayerChart(layer=[line, ring, halo, label])
-    return _figure(
-        body, title=title, subtitle=subtitle, description=description, source=source, width=width
-    )
+    return _figure(body, words, width)
 
 
 def invitations_spec(
-    rows: list[dict[str, Any]],
-    styles: Sequence[Style],
-    *,
-    title: str,
-    subtitle: str | list[str],
-    description: str,
-    source: str,
-    width: int,
+    rows: list[dict[str, Any]], styles: Sequence[Style], words: Words, *, width: int
 ) -> dict[str, Any]:
     """Invitations per year, stacked by category. ``rows``: year, category, invitations."""
     import altair as alt
 
-    scale_domain = [s.name for s in styles]
-    colours = [s.colour for s in styles]
     bars = (
         alt.Chart(alt.InlineData(values=rows))
         .mark_bar(stroke="white", strokeWidth=0.5)
@@ -239,11 +228,7 @@ def invitations_spec(
                 stack="zero",
                 axis=alt.Axis(format=",d", tickCount=6),
             ),
-            color=alt.Color(
-                "category:N",
-                scale=alt.Scale(domain=scale_domain, range=colours),
-                legend=_legend(width, symbol="square"),
-            ),
+            color=_by_category(alt.Color, styles, [s.colour for s in styles], width, "square"),
             order=alt.Order("rank:Q", sort="ascending"),
             tooltip=[
                 alt.Tooltip("year:O", title="Year"),
@@ -254,20 +239,11 @@ def invitations_spec(
         )
         .properties(width=_plot_width(width), height=300)
     )
-    return _figure(
-        bars, title=title, subtitle=subtitle, description=description, source=source, width=width
-    )
+    return _figure(bars, words, width)
 
 
 def pool_spec(
-    rows: list[dict[str, Any]],
-    snapshots: Sequence[str],
-    *,
-    title: str,
-    subtitle: str | list[str],
-    description: str,
-    source: str,
-    width: int,
+    rows: list[dict[str, Any]], snapshots: Sequence[str], words: Words, *, width: int
 ) -> dict[str, Any]:
     """Candidates per CRS band, one bar per snapshot. ``rows``: band, rank, snapshot, candidates.
 
@@ -305,6 +281,4 @@ def pool_spec(
         )
         .properties(width=_plot_width(width, gutter=120), height=alt.Step(9))
     )
-    return _figure(
-        bars, title=title, subtitle=subtitle, description=description, source=source, width=width
-    )
+    return _figure(bars, words, width)

@@ -240,7 +240,7 @@ class PagesController(Controller):
         crs_view, crs_message = None, ""
         try:
             crs_view = chart_view(
-                await crs_chart(db, f.categories, f.date_from, f.date_to),
+                await crs_chart(db, f),
                 chart_params(f),
                 shown_width=HEADLINE_WIDTH,
             )

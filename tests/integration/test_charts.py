@@ -18,6 +18,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
+from api.filters import FILTERS
 from api.settings import Settings
 from tests.support.db import FIXTURES, Ingest
 from tests.support.server import served
@@ -107,6 +108,35 @@ async def test_crs_chart_filters_like_draws(client: Client) -> None:
 
 
 @pytest.mark.usefixtures("loaded")
+async def test_every_draw_filter_reaches_the_charts_of_rounds(client: Client) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    filters = {f.name for f in FILTERS}
+    for chart in CHARTS:
+        for suffix in ("svg", "png", "vl.json", "csv"):
+            operation = spec["paths"][f"/v1/charts/{chart}.{suffix}"]["get"]
+            params = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
+            if chart == "pool":  # a pool snapshot is not a round: no draw filter applies
+                assert not params & filters, params
+            else:
+                assert filters <= params, (chart, suffix, filters - params)
+            assert ("width" in params) == (suffix != "csv"), (chart, suffix)
+
+
+@pytest.mark.usefixtures("loaded")
+async def test_the_other_draw_filters_choose_the_rounds_a_chart_draws(client: Client) -> None:
+    query = "min_crs=480&to=2026-03-31"
+    draws = await every_draw(client, query)
+    assert draws
+    crs = rows((await client.get(f"/v1/charts/crs.csv?{query}")).content)
+    assert [r["number"] for r in crs] == [d["number"] for d in draws]
+    expected: Counter[tuple[int, str]] = Counter()
+    for d in draws:
+        expected[(int(d["date"][:4]), d["category"]["name"])] += d["invitations"]
+    invitations = rows((await client.get(f"/v1/charts/invitations.csv?{query}")).content)
+    assert {(int(r["year"]), r["category"]): int(r["invitations"]) for r in invitations} == expected
+
+
+@pytest.mark.usefixtures("loaded")
 async def test_invitations_chart_adds_up_to_the_yearly_stats(client: Client) -> None:
     draws = await every_draw(client)
     expected: Counter[tuple[int, str]] = Counter()
@@ -187,6 +217,8 @@ def _fields(settings: Settings) -> dict[str, Any]:
         ("/v1/charts/crs.svg?from=yesterday", "from"),
         ("/v1/charts/pool.svg?width=10", "width"),
         ("/v1/charts/crs.png?width=99999", "width"),
+        ("/v1/charts/crs.svg?width=1e3", "`width` must be an integer from 320 to 1600, got `1e3`"),
+        ("/v1/charts/crs.vl.json?min_crs=abc", "`min_crs` must be an integer"),
         ("/v1/charts/pool.svg?colour=red", "colour"),
     ],
 )
