@@ -66,7 +66,7 @@ class DrawFilter(msgspec.Struct, frozen=True, kw_only=True):
             "category",
             "category_slug",
             "any",
-            "Category slug (repeatable: any of them); the slugs are at /v1/categories",
+            "Category slugs, any of them (listed at /v1/categories)",
             graphql="categories",
         ),
     ] = ()

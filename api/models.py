@@ -1,10 +1,20 @@
-"""msgspec structs: the one model of each thing the API serves (REST and GraphQL alike)."""
+"""msgspec structs: the one model of each thing the API serves (REST and GraphQL alike).
+
+A field's description is written here once, as ``Annotated[type, doc("...")]``: REST's OpenAPI
+and GraphQL's schema (``api.graphql.derive``) both show it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import msgspec
+
+
+def doc(description: str) -> msgspec.Meta:
+    """A field's description (no constraint: encoding and decoding are unchanged)."""
+    return msgspec.Meta(description=description)
 
 
 class CategoryRef(msgspec.Struct, frozen=True, kw_only=True):
@@ -14,14 +24,14 @@ class CategoryRef(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Draw(msgspec.Struct, frozen=True, kw_only=True):
-    """One round of invitations."""
+    """One round of invitations (REST /v1/draws/{number})."""
 
-    number: str
+    number: Annotated[str, doc("As IRCC numbers it: 385, 91b")]
     date: dt.date
     category: CategoryRef
-    name: str
+    name: Annotated[str, doc("Round type exactly as IRCC named it")]
     invitations: int
-    crs_min: int
+    crs_min: Annotated[int, doc("Lowest CRS score invited (the cut-off)")]
     programs: str
     run_at: dt.datetime | None
     tie_break_at: dt.datetime | None
@@ -35,33 +45,39 @@ class DrawPage(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class CategoryVersion(msgspec.Struct, frozen=True, kw_only=True):
+    """One version of a category line, with the names it went by."""
+
     version: int | None
     names: list[str]
-    draws: int
+    draws: Annotated[int, doc("Number of rounds under this version")]
     first_draw_date: dt.date
     last_draw_date: dt.date
 
 
 class Category(msgspec.Struct, frozen=True, kw_only=True):
+    """A line of round types: a program or category, with every name IRCC gave it."""
+
     slug: str
     name: str
-    kind: str
+    kind: Annotated[str, doc("general, program or category")]
     aliases: list[str]
     versions: list[CategoryVersion]
     draws: int
-    invitations: int
+    invitations: Annotated[int, doc("Invitations over all its rounds")]
     first_draw_date: dt.date | None
     last_draw_date: dt.date | None
-    first_draw: str | None
-    last_draw: str | None
+    first_draw: Annotated[str | None, doc("Number of its first round")]
+    last_draw: Annotated[str | None, doc("Number of its newest round")]
 
 
 class PoolBand(msgspec.Struct, frozen=True, kw_only=True):
+    """One CRS band of a pool snapshot."""
+
     band: int
     crs_lo: int
     crs_hi: int
     candidates: int
-    is_subtotal: bool
+    is_subtotal: Annotated[bool, doc("A sum of the bands below it (dd3, dd9)")]
 
 
 class PoolBandRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -76,24 +92,26 @@ class PoolBandRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class PoolSnapshotSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """A pool snapshot without its bands (the list at REST /v1/pool)."""
+
     date: dt.date
     total: int
-    source_draw: str
+    source_draw: Annotated[str, doc("The round that published it")]
     flags: list[str]
 
 
-class PoolSnapshot(msgspec.Struct, frozen=True, kw_only=True):
-    date: dt.date
-    total: int
-    source_draw: str
-    flags: list[str]
+class PoolSnapshot(PoolSnapshotSummary, frozen=True, kw_only=True):
+    """The CRS distribution of the whole pool on a date (REST /v1/pool)."""
+
     bands: list[PoolBand]
 
 
 class YearlyStat(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One year (and category line): rounds, invitations, cut-offs."""
+
     year: int
     category: CategoryRef | None = None
-    draws: int
+    draws: Annotated[int, doc("Number of rounds")]
     invitations: int
     crs_min: int
     crs_max: int
@@ -111,14 +129,16 @@ class IngestSummary(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Status(msgspec.Struct, frozen=True, kw_only=True):
+    """Freshness of the data (REST /v1/status)."""
+
     data_version: int
     data_changed_at: dt.datetime
     last_ingest: IngestSummary | None
     newest_draw: str | None
     newest_draw_date: dt.date | None
-    draws: int
-    categories: int
-    pool_snapshots: int
+    draws: Annotated[int, doc("Number of rounds")]
+    categories: Annotated[int, doc("Number of category lines")]
+    pool_snapshots: Annotated[int, doc("Number of pool snapshots served")]
 
 
 class RevisionChange(msgspec.Struct, frozen=True, kw_only=True):
@@ -153,15 +173,17 @@ class DataStamp(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class SeriesPoint(msgspec.Struct, frozen=True, kw_only=True):
-    """One period of a series. ``value`` is null when no round fell in the period."""
+    """One period of a series; `value` is null when no round fell in it."""
 
-    period: str
+    period: Annotated[str, doc("2025-12-11 (draw), 2025-12, 2025-Q4, 2025")]
     value: int | float | None
-    draws: int
-    category: str | None
+    draws: Annotated[int, doc("Rounds in the period")]
+    category: Annotated[str | None, doc("Category slug; null: all rounds")]
 
 
 class SeriesMeta(msgspec.Struct, frozen=True, kw_only=True):
+    """What a series answers, and in what units."""
+
     measure: str
     categories: list[str] | None
     date_from: dt.date | None = msgspec.field(name="from")
@@ -175,6 +197,8 @@ class SeriesMeta(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Series(msgspec.Struct, frozen=True, kw_only=True):
+    """A series over time (REST /v1/series/crs, /v1/series/invitations)."""
+
     data: list[SeriesPoint]
     meta: SeriesMeta
 
@@ -190,87 +214,103 @@ class YearToDate(msgspec.Struct, frozen=True, kw_only=True):
     invitations_total: int
 
 
-class PreviousRound(msgspec.Struct, frozen=True, kw_only=True):
-    number: str
-    date: dt.date
-    crs_min: int
-    invitations: int
-    crs_change: int
-    days_between: int
-
-
-class DrawContext(msgspec.Struct, frozen=True, kw_only=True):
-    """A round among the others: the facts an article about it states."""
-
-    number: str
-    date: dt.date
-    category: str
-    year: int
-    year_rank: int
-    category_year_rank: int
-    year_to_date: YearToDate
-    category_year_to_date: YearToDate
-    previous_in_category: PreviousRound | None
-    pool_snapshot: PoolSnapshot | None
-
-
-class BandPoint(msgspec.Struct, frozen=True, kw_only=True):
-    date: dt.date
-    candidates: int
-    total: int
-
-
-class BandHistory(msgspec.Struct, frozen=True, kw_only=True):
-    band: int
-    name: str
-    crs_lo: int
-    crs_hi: int
-    is_subtotal: bool
-    data: list[BandPoint]
-
-
-class BandChange(msgspec.Struct, frozen=True, kw_only=True):
-    band: int
-    name: str
-    crs_lo: int
-    crs_hi: int
-    is_subtotal: bool
-    candidates: int
-    previous_candidates: int
-    change: int
-
-
-class PoolChange(msgspec.Struct, frozen=True, kw_only=True):
-    date: dt.date
-    previous_date: dt.date
-    bands: list[BandChange]
-
-
-class PoolStanding(msgspec.Struct, frozen=True, kw_only=True):
-    date: dt.date
-    candidates_at_or_above: int
-    total: int
-    share: float
-    exact: bool
-    method: str
-
-
 class RoundRef(msgspec.Struct, frozen=True, kw_only=True):
     number: str
     date: dt.date
     crs_min: int
 
 
+class PreviousRound(RoundRef, frozen=True, kw_only=True):
+    """The round before, in the same category line."""
+
+    invitations: int
+    crs_change: Annotated[int, doc("This round's cut-off minus that one's")]
+    days_between: int
+
+
+class DrawContext(msgspec.Struct, frozen=True, kw_only=True):
+    """A round among the others (REST /v1/draws/{number}/context): the facts an article
+    about it states. Ranks order rounds by date, then by number on one date (91a before 91b)."""
+
+    number: str
+    date: dt.date
+    category: Annotated[str, doc("Category slug")]
+    year: int
+    year_rank: Annotated[int, doc("Nth round of its calendar year")]
+    category_year_rank: Annotated[int, doc("Nth round of its line that year")]
+    year_to_date: YearToDate
+    category_year_to_date: YearToDate
+    previous_in_category: PreviousRound | None
+    pool_snapshot: Annotated[PoolSnapshot | None, doc("The pool snapshot published with the round")]
+
+
+class BandPoint(msgspec.Struct, frozen=True, kw_only=True):
+    """A band's count in one snapshot."""
+
+    date: dt.date
+    candidates: int
+    total: Annotated[int, doc("The whole pool that day")]
+
+
+class Band(msgspec.Struct, frozen=True, kw_only=True):
+    """A CRS band, named by its range."""
+
+    band: int
+    name: Annotated[str, doc("Its range, crs_lo-crs_hi: 451-500")]
+    crs_lo: int
+    crs_hi: int
+    is_subtotal: bool
+
+
+class BandHistory(Band, frozen=True, kw_only=True):
+    """One CRS band over every snapshot (REST /v1/pool/bands/history)."""
+
+    data: list[BandPoint]
+
+
+class BandChange(Band, frozen=True, kw_only=True):
+    """One band's change from the snapshot before."""
+
+    candidates: int
+    previous_candidates: int
+    change: int
+
+
+class PoolChange(msgspec.Struct, frozen=True, kw_only=True):
+    """Each band's change between two consecutive snapshots."""
+
+    date: dt.date
+    previous_date: dt.date
+    bands: list[BandChange]
+
+
+class PoolStanding(msgspec.Struct, frozen=True, kw_only=True):
+    """The pool at or above a score, from the newest snapshot."""
+
+    date: dt.date
+    candidates_at_or_above: int
+    total: int
+    share: float
+    exact: Annotated[bool, doc("False when a band was split by interpolation")]
+    method: str
+
+
 class CategoryStanding(msgspec.Struct, frozen=True, kw_only=True):
+    """A category line's recent rounds against a score."""
+
     category: str
     name: str
-    rounds: int
-    met: int
+    rounds: Annotated[int, doc("Its newest rounds counted (at most `last`)")]
+    met: Annotated[int, doc("Of those, rounds with a cut-off at or below it")]
     latest_round: RoundRef
-    latest_met: RoundRef | None
+    latest_met: Annotated[
+        RoundRef | None, doc("The newest round of the line the score would have met")
+    ]
 
 
 class Standing(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a CRS score stands (REST /v1/standing)."""
+
     crs: int
     last: int
     pool: PoolStanding | None

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from enum import Enum
 from typing import Annotated, Any, TypeVar
 
 import msgspec
@@ -20,28 +21,24 @@ from strawberry.types import ExecutionContext
 from api import models, reads
 from api.errors import NotFound
 from api.graphql import errors, limits
+from api.graphql.derive import Info, graphql_annotation, graphql_type_of
 from api.graphql.execution import FastLeavesExecutionContext
 from api.graphql.trends import (
-    BandHistory,
     CrsAgg,
     InvitationAgg,
-    PoolChange,
-    Series,
     SeriesFrequency,
     SeriesTransform,
-    Standing,
     series_spec,
 )
 from api.graphql.types import (
+    NEWEST_FIRST,
     Category,
     Draw,
     DrawConnection,
     DrawFilter,
     DrawPageSource,
     DrawSort,
-    Info,
     PoolSnapshot,
-    Status,
     YearlyStat,
     draw_page,
     field,
@@ -59,6 +56,34 @@ async def _or_none(lookup: Awaitable[T]) -> T | None:
         return None
 
 
+PER_DRAW = SeriesFrequency("draw")
+
+
+def _read_filter(given: DrawFilter | None) -> reads.DrawFilter:
+    return given.to_read_filter() if given is not None else reads.DrawFilter()
+
+
+def _series_resolver(
+    read: Callable[[reads.Db, reads.SeriesSpec], Awaitable[models.Series]], aggs: type[Enum]
+) -> Callable[..., Awaitable[models.Series]]:
+    """A series field's resolver; ``aggs`` (its enum, REST's default first) types ``agg``."""
+    default_agg = next(iter(aggs))
+
+    async def series(
+        info: Info,
+        filter: DrawFilter | None = None,
+        frequency: SeriesFrequency = PER_DRAW,
+        agg: Enum = default_agg,
+        transform: SeriesTransform | None = None,
+        window: int | None = None,
+    ) -> models.Series:
+        spec = series_spec(_read_filter(filter), frequency, agg, transform, window)
+        return await read(info.context.db, spec)
+
+    series.__annotations__ = {**series.__annotations__, "agg": aggs}
+    return series
+
+
 @strawberry.type(description="Express Entry rounds of invitations, as REST /v1 serves them.")
 class Query:
     @field(graphql_type=DrawConnection, description="Draws, newest first by default")
@@ -66,11 +91,11 @@ class Query:
     async def draws(
         info: Info,
         filter: DrawFilter | None = None,
-        sort: DrawSort = DrawSort.DATE_DESC,
+        sort: DrawSort = NEWEST_FIRST,
         first: int = reads.DEFAULT_LIMIT,
         after: str | None = None,
     ) -> DrawPageSource:
-        f = filter.to_read_filter() if filter is not None else reads.DrawFilter()
+        f = _read_filter(filter)
         return await draw_page(info, f, sort=sort, first=first, after=after)
 
     @field(graphql_type=Draw | None, description="One round by number (385, 91b)")
@@ -113,54 +138,38 @@ class Query:
     async def yearly_stats(info: Info, group_by_category: bool = False) -> list[models.YearlyStat]:
         return await reads.yearly_stats(info.context.db, by_category=group_by_category)
 
-    @field(graphql_type=Status)
+    @field(graphql_type=graphql_type_of(models.Status))
     @staticmethod
     async def status(info: Info) -> models.Status:
         return await reads.status(info.context.db)
 
-    @field(graphql_type=Series, description="The cut-off CRS over time (REST /v1/series/crs)")
-    @staticmethod
-    async def crs_series(
-        info: Info,
-        filter: DrawFilter | None = None,
-        frequency: SeriesFrequency = SeriesFrequency.DRAW,
-        agg: CrsAgg = CrsAgg.MIN,
-        transform: SeriesTransform | None = None,
-        window: int | None = None,
-    ) -> models.Series:
-        f = filter.to_read_filter() if filter is not None else reads.DrawFilter()
-        spec = series_spec(f, frequency, agg, transform, window)
-        return await reads.crs_series(info.context.db, spec)
-
-    @field(graphql_type=Series, description="Invitations over time (REST /v1/series/invitations)")
-    @staticmethod
-    async def invitation_series(
-        info: Info,
-        filter: DrawFilter | None = None,
-        frequency: SeriesFrequency = SeriesFrequency.DRAW,
-        agg: InvitationAgg = InvitationAgg.SUM,
-        transform: SeriesTransform | None = None,
-        window: int | None = None,
-    ) -> models.Series:
-        f = filter.to_read_filter() if filter is not None else reads.DrawFilter()
-        spec = series_spec(f, frequency, agg, transform, window)
-        return await reads.invitation_series(info.context.db, spec)
+    crs_series = field(
+        graphql_type=graphql_type_of(models.Series),
+        description="The cut-off CRS over time (REST /v1/series/crs)",
+    )(_series_resolver(reads.crs_series, CrsAgg))
+    invitation_series = field(
+        graphql_type=graphql_type_of(models.Series),
+        description="Invitations over time (REST /v1/series/invitations)",
+    )(_series_resolver(reads.invitation_series, InvitationAgg))
 
     @field(
-        graphql_type=BandHistory,
+        graphql_type=graphql_type_of(models.BandHistory),
         description="One CRS band over every snapshot; `band` as 451-500 or its number",
     )
     @staticmethod
     async def pool_band_history(info: Info, band: str) -> models.BandHistory:
         return await reads.pool_band_history(info.context.db, band)
 
-    @field(graphql_type=list[PoolChange], description="Per snapshot, each band's change")
+    @field(
+        graphql_type=graphql_annotation(list[models.PoolChange]),
+        description="Per snapshot, each band's change",
+    )
     @staticmethod
     async def pool_changes(info: Info) -> list[models.PoolChange]:
         return await reads.pool_changes(info.context.db)
 
     @field(
-        graphql_type=Standing,
+        graphql_type=graphql_type_of(models.Standing),
         description="Where a CRS score stands (REST /v1/standing); `filter` chooses the rounds",
     )
     @staticmethod
@@ -170,7 +179,7 @@ class Query:
         filter: DrawFilter | None = None,
         last: int = reads.DEFAULT_LAST,
     ) -> models.Standing:
-        f = filter.to_read_filter() if filter is not None else reads.DrawFilter()
+        f = _read_filter(filter)
         return await reads.standing(info.context.db, crs, f, last)
 
 
