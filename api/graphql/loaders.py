@@ -8,9 +8,11 @@ builds none.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Sequence
 from datetime import date
 from functools import cached_property
+from typing import TypeVar
 
 import msgspec
 from strawberry.dataloader import DataLoader
@@ -19,6 +21,9 @@ from api import reads
 from api.errors import ApiError
 from api.models import Category, Draw, DrawContext, PoolSnapshot
 from api.reads import Db, DrawRows
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class CategoryPage(msgspec.Struct, frozen=True):
@@ -30,33 +35,46 @@ class CategoryPage(msgspec.Struct, frozen=True):
     after: str | None
 
 
+class SharedLoader(DataLoader[K, V]):
+    """A DataLoader whose loads survive the cancellation of one awaiter.
+
+    One load's future is awaited by every field that asked for the key, anywhere in the query.
+    When a field fails, graphql-core cancels its pending siblings; cancelling a task cancels the
+    future it awaits, so without the shield every other field awaiting that key (in another
+    branch) would get ``CancelledError``, which escapes execution as a crash.
+    """
+
+    def load(self, key: K) -> Awaitable[V]:
+        return asyncio.shield(super().load(key))
+
+
 class Loaders:
     def __init__(self, db: Db) -> None:
         self.db = db
 
     @cached_property
     def pool_snapshot(self) -> DataLoader[date, PoolSnapshot | None]:
-        return DataLoader(load_fn=self._pool_snapshots)
+        return SharedLoader(load_fn=self._pool_snapshots)
 
     @cached_property
     def draws_by_snapshot(self) -> DataLoader[date, list[Draw]]:
-        return DataLoader(load_fn=self._draws_by_snapshot)
+        return SharedLoader(load_fn=self._draws_by_snapshot)
 
     @cached_property
     def draw_context(self) -> DataLoader[str, DrawContext | None]:
-        return DataLoader(load_fn=self._draw_contexts)
+        return SharedLoader(load_fn=self._draw_contexts)
 
     @cached_property
     def category(self) -> DataLoader[str, Category | None]:
-        return DataLoader(load_fn=self._categories)
+        return SharedLoader(load_fn=self._categories)
 
     @cached_property
     def category_draws(self) -> DataLoader[CategoryPage, DrawRows]:
-        return DataLoader(load_fn=self._category_draws)
+        return SharedLoader(load_fn=self._category_draws)
 
     @cached_property
     def category_draw_count(self) -> DataLoader[str, int]:
-        return DataLoader(load_fn=self._category_draw_counts)
+        return SharedLoader(load_fn=self._category_draw_counts)
 
     async def _pool_snapshots(self, dates: list[date]) -> list[PoolSnapshot | None]:
         found = await reads.pool_snapshots(self.db, dates)
