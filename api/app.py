@@ -34,7 +34,6 @@ from api.rest.formats import unknown_format_route
 from api.rest.openapi import CompletedJson, openapi_json, operation_id
 from api.rest.params import check_query_params, query_defaults
 from api.rest.pool import POOL_BAND_ROUTES, POOL_ROUTES, PoolController
-from api.rest.semantics import HttpSemantics
 from api.rest.stats import YEARLY_ROUTES, StatusController
 from api.rest.trends import SERIES_ROUTES, TrendsController
 from api.settings import Settings
@@ -217,7 +216,6 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=None,
     )
     response_cache = ResponseCache(
-        app.asgi_handler,
         enabled=settings.cache_enabled,
         local=LocalLRU(settings.cache_max_entries),
         shared=RedisTier(None),
@@ -231,27 +229,24 @@ def create_app(settings: Settings) -> Litestar:
     response_cache.version.on_change.append(
         lambda: metrics.DATA_VERSION.set(response_cache.version.version)
     )
-    # In front of the router: a hit never reaches routing, DI or encoding. In front of the cache:
-    # HEAD, Allow and size limits (api/rest/semantics.py); in front of that, health checks and
-    # the security headers every answer carries. Outermost, metrics: every answer counted and
-    # timed (cache hits, probes and 429s included); /metrics itself is answered there, before
-    # the rate limit.
+    # One layer in front of the router (api/edge.py), one pass per request: metrics (every
+    # answer counted and timed; /metrics answered first), health checks, size limits, HEAD,
+    # the rate limit, the response cache (a hit never reaches routing, DI or encoding) and
+    # the security headers every answer carries.
     routes = metrics.route_templates([*(r.path for r in app.routes), "/healthz", "/readyz"])
     app.asgi_handler = cast(
         ASGIApp,
-        metrics.Instrumented(
-            cast(
-                metrics.ASGIApp,
-                edge.Edge(
-                    cast(edge.ASGIApp, HttpSemantics(cast(edge.ASGIApp, response_cache))),
-                    db=lambda: cast(Db | None, app.state.get("pool")),
-                    limiter=_rate_limiter(settings),
-                    client_of=ratelimit.ClientAddress(settings.trusted_proxy_hops),
-                ),
+        edge.Edge(
+            cast(edge.ASGIApp, app.asgi_handler),
+            db=lambda: cast(Db | None, app.state.get("pool")),
+            cache=response_cache,
+            limiter=_rate_limiter(settings),
+            client_of=ratelimit.ClientAddress(settings.trusted_proxy_hops),
+            metrics=metrics.Recorder(
+                metrics.RouteNames(routes),
+                token=settings.metrics_token,
+                multiprocess_dir=settings.metrics_dir,
             ),
-            metrics.RouteNames(routes),
-            token=settings.metrics_token,
-            multiprocess_dir=settings.metrics_dir,
         ),
     )
     return app

@@ -1,9 +1,19 @@
-"""The outermost ASGI layer, in front of the response cache: what every answer passes through.
+"""The one ASGI layer in front of Litestar's router: what every answer passes through, in one pass.
 
+- metrics (api/metrics.py): every answer counted and timed, cache hits, probes and 429s
+  included; /metrics answered to its bearer token, before anything else;
 - ``/healthz`` (the process is up; no I/O) and ``/readyz`` (PostgreSQL answers and data is
-  loaded), answered here: never cached, never rate-limited;
-- the per-client rate limit (api/ratelimit.py): in front of the cache, so cached answers count;
+  loaded): never cached, never rate-limited;
+- HTTP semantics (api/rest/semantics.py): 414/431 before any work, ``HEAD`` as a ``GET``
+  without the body, ``HEAD`` named in ``Allow``;
+- the per-client rate limit (api/ratelimit.py): in front of the cache, so cached answers count,
+  a cached GraphQL answer at the cost of its first making;
+- the response cache (api/response_cache/): a hit is answered here, never reaching the router,
+  with the header list and body made for that entry on its first hit;
 - security headers on every answer, cached ones included (docs/operations.md).
+
+The router is called with one ``send`` wrapper, which finishes the headers once; a hit's
+headers were finished when its entry was first sent.
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -19,9 +30,21 @@ import msgspec
 
 from api.db import query
 from api.errors import ServiceUnavailable
-from api.ratelimit import ClientAddress, Decision, RateLimiter, graphql_charge
+from api.metrics import Recorder
+from api.ratelimit import ClientAddress, Decision, RateLimiter, extra_charge, graphql_cost
 from api.reads import Db
+from api.response_cache.entries import CacheEntry, Header
+from api.response_cache.layer import (
+    MAX_KEYED_BODY,
+    MAX_QUERY_STRING,
+    Located,
+    ResponseCache,
+    captured,
+    read_body,
+    replay,
+)
 from api.rest.errors import problem_body
+from api.rest.semantics import too_large, with_head_in_allow
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -70,9 +93,11 @@ _EVERY_ANSWER = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
 )
+# What a browser's script may read of a cross-origin answer, beyond the CORS-safelisted headers.
+_OUR_EXPOSED = b"RateLimit, RateLimit-Policy, Retry-After"
 
 
-def _html_headers() -> tuple[tuple[bytes, bytes], ...]:
+def _html_headers() -> tuple[Header, ...]:
     # Pages are not framed (clickjacking); images and JSON stay embeddable and fetchable.
     return (
         (b"content-security-policy", content_security_policy().encode()),
@@ -88,66 +113,240 @@ class Edge:
         app: ASGIApp,
         *,
         db: Callable[[], Db | None],
+        cache: ResponseCache | None = None,
         limiter: RateLimiter | None = None,
         client_of: ClientAddress | None = None,
+        metrics: Recorder | None = None,
     ) -> None:
         self.app = app
         self.db = db
+        self.cache = cache
         self.limiter = limiter
         self.client_of = client_of or ClientAddress()
+        self.metrics = metrics
         self._html = _html_headers()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        send = self._with_headers(send)
-        path = scope["path"]
-        if path == "/healthz":
-            await _answer(send, 200, {"status": "ok"})
-        elif path == "/readyz":
-            await self._ready(send)
-        elif self.limiter is None or path in UNLIMITED_PATHS:
-            await self.app(scope, receive, send)
-        else:
-            await self._limited(self.limiter, scope, receive, send)
-
-    async def _limited(
-        self, limiter: RateLimiter, scope: Scope, receive: Receive, send: Send
-    ) -> None:
-        client = self.client_of(scope)
-        decision = await limiter.charge(client)
-        if not decision.allowed:
-            await _too_many(send, decision)
+        metrics = self.metrics
+        if metrics is None:
+            await self._serve(scope, receive, send, [500])
             return
-        # Shared with the layers below (the cache copies the scope, not its state): GraphQL
-        # leaves the operation's cost there.
+        if metrics.answers(scope["path"]):
+            await metrics.answer(scope, send, self.finish)
+            return
+        started = time.perf_counter()
+        status = [500]  # what was sent, for the metrics (500 if nothing was)
+        try:
+            await self._serve(scope, receive, send, status)
+        finally:
+            metrics.record(scope["path"], scope["method"], status[0], time.perf_counter() - started)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, status: list[int]) -> None:
+        path: str = scope["path"]
+        if path == "/healthz":
+            status[0] = 200
+            await self._answer(scope, send, 200, {"status": "ok"})
+            return
+        if path == "/readyz":
+            status[0] = await self._ready(scope, send)
+            return
+        limiter = None if path in UNLIMITED_PATHS else self.limiter
+        refusal = too_large(scope)
+        if refusal is not None:
+            decision = await self._charge(limiter, scope, 1, status, send)
+            if decision is None or decision.allowed:
+                status[0] = refusal[0]
+                await self._refuse(scope, send, *refusal, decision)
+            return
+        cache = self.cache
+        method: str = scope["method"]
+        if cache is not None and cache.ready and len(scope["query_string"]) <= MAX_QUERY_STRING:
+            if method == "GET" or method == "HEAD":
+                headers = dict(scope["headers"])
+                await self._cacheable(cache, scope, receive, send, status, headers, b"", limiter)
+                return
+            if method == "POST" and path in cache.cacheable_posts:
+                body, more = await read_body(receive, MAX_KEYED_BODY)
+                receive = replay(body, more, receive)
+                headers = dict(scope["headers"])
+                if not more and b"json" in headers.get(b"content-type", b""):
+                    await self._cacheable(
+                        cache, scope, receive, send, status, headers, body, limiter
+                    )
+                    return
+        decision = await self._charge(limiter, scope, 1, status, send)
+        if decision is not None and not decision.allowed:
+            return
         state = scope.setdefault("state", {})
-        await self.app(scope, receive, _with_extra_headers(send, decision.headers()))
-        extra = graphql_charge(state)
-        if extra:
-            await limiter.charge(client, extra)
+        head = method == "HEAD"
+        inner = {**scope, "method": "GET"} if head else scope
+        await self.app(inner, receive, self._finishing(send, status, head, decision))
+        if limiter is not None:
+            await self._charge_extra(limiter, scope, graphql_cost(state))
 
-    def _with_headers(self, send: Send) -> Send:
-        html = self._html
+    async def _cacheable(
+        self,
+        cache: ResponseCache,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        status: list[int],
+        headers: dict[bytes, bytes],
+        body: bytes,
+        limiter: RateLimiter | None,
+    ) -> None:
+        located = cache.locate(scope, headers, body)
+        not_modified = cache.not_modified(headers, located)
+        entry = cache.stored_here(located.key) if not_modified else cache.held(located.key)
+        decision = None
+        if limiter is not None:
+            # A hit is charged its whole cost now; what a miss costs is known once it is made.
+            cost = 1 if entry is None or not_modified else 1 + extra_charge(entry.cost)
+            decision = await self._charge(limiter, scope, cost, status, send)
+            if decision is not None and not decision.allowed:
+                return
+        head = scope["method"] == "HEAD"
+        if entry is not None:
+            await self._send_entry(send, status, entry, located, not_modified, head, decision)
+            return
+        state = scope.setdefault("state", {})
+        inner = {**scope, "method": "GET"} if head else scope
+        finishing = self._finishing(send, status, head, decision)
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {bytes(k).lower() for k, _ in headers}
-                content_type = next(
-                    (bytes(v) for k, v in headers if bytes(k).lower() == b"content-type"), b""
-                )
-                extra = _EVERY_ANSWER + (html if content_type.startswith(b"text/html") else ())
-                headers.extend((k, v) for k, v in extra if k not in present)
-                if b"access-control-allow-origin" in present:
-                    headers = _exposing(headers)
+        async def compute() -> CacheEntry | None:
+            made = await captured(self.app, inner, receive, finishing)
+            if made is not None:
+                made.cost = graphql_cost(state)
+            return made
+
+        entry = await cache.filled(located.key, compute)
+        if entry is None:  # not cacheable: the app's answer has been sent as it was
+            cost = graphql_cost(state)
+        else:
+            await self._send_entry(send, status, entry, located, not_modified, head, decision)
+            cost = entry.cost
+        if limiter is not None:
+            await self._charge_extra(limiter, scope, cost)
+
+    async def _send_entry(
+        self,
+        send: Send,
+        status: list[int],
+        entry: CacheEntry,
+        located: Located,
+        not_modified: bool,
+        head: bool,
+        decision: Decision | None,
+    ) -> None:
+        """The entry (or a 304 for it), with the headers made for it on its first sending."""
+        slot = ("304 " if not_modified else "") + located.encoding
+        sent = entry.sent.get(slot) if entry.sent is not None else None
+        if sent is None:
+            sent = self._made(entry, located, not_modified)
+            if entry.sent is None:
+                entry.sent = {}
+            entry.sent[slot] = sent
+        headers, body = sent
+        if decision is not None:
+            headers = headers + decision.headers()
+        code = 304 if not_modified else entry.status
+        status[0] = code
+        await send({"type": "http.response.start", "status": code, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if head else body})
+
+    def _made(
+        self, entry: CacheEntry, located: Located, not_modified: bool
+    ) -> tuple[list[Header], bytes]:
+        assert self.cache is not None
+        if not_modified:
+            return self.finish(self.cache.not_modified_headers(entry, located)), b""
+        headers, body = self.cache.headers_for(entry, located)
+        return self.finish(headers), body
+
+    def finish(self, headers: list[Header]) -> list[Header]:
+        """``headers`` (changed in place) with what every answer carries: security headers (and
+        CSP on pages), our headers exposed to cross-origin scripts, ``HEAD`` in ``Allow``."""
+        present = set()
+        html = False
+        expose = -1
+        for i, (raw_name, value) in enumerate(headers):
+            name = bytes(raw_name).lower()
+            present.add(name)
+            if name == b"content-type":
+                html = bytes(value).startswith(b"text/html")
+            elif name == b"access-control-expose-headers":
+                expose = i
+            elif name == b"allow":
+                headers[i] = (name, with_head_in_allow(bytes(value)))
+        headers.extend(h for h in _EVERY_ANSWER if h[0] not in present)
+        if html:
+            headers.extend(h for h in self._html if h[0] not in present)
+        if expose >= 0:
+            name, value = headers[expose]
+            headers[expose] = (name, bytes(value) + b", " + _OUR_EXPOSED)
+        elif b"access-control-allow-origin" in present:
+            headers.append((b"access-control-expose-headers", _OUR_EXPOSED))
+        return headers
+
+    def _finishing(
+        self, send: Send, status: list[int], head: bool, decision: Decision | None
+    ) -> Send:
+        """The one ``send`` wrapper for the router's answers."""
+        extra = decision.headers() if decision is not None else []
+        finish = self.finish
+
+        async def finishing(message: Message) -> None:
+            kind = message["type"]
+            if kind == "http.response.start":
+                status[0] = message["status"]
+                headers = finish(list(message.get("headers", ())))
+                headers.extend(extra)
                 message = {**message, "headers": headers}
+            elif head and kind == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
-        return send_with_headers
+        return finishing
 
-    async def _ready(self, send: Send) -> None:
+    async def _charge(
+        self,
+        limiter: RateLimiter | None,
+        scope: Scope,
+        cost: int,
+        status: list[int],
+        send: Send,
+    ) -> Decision | None:
+        """Charge ``cost``; over the limit, the 429 is sent here."""
+        if limiter is None:
+            return None
+        decision = await limiter.charge(self.client_of(scope), cost)
+        if not decision.allowed:
+            status[0] = 429
+            detail = (
+                f"over {decision.limit} requests per {decision.window} s from this client; "
+                f"retry in {decision.reset} s"
+            )
+            body = problem_body(429, "rate_limited", detail)
+            await self._answer(
+                scope,
+                send,
+                429,
+                body,
+                problem=True,
+                retry_after=decision.reset,
+                extra=decision.headers(),
+            )
+        return decision
+
+    async def _charge_extra(self, limiter: RateLimiter, scope: Scope, cost: int) -> None:
+        extra = extra_charge(cost)
+        if extra:
+            await limiter.charge(self.client_of(scope), extra)
+
+    async def _ready(self, scope: Scope, send: Send) -> int:
         db = self.db()
         try:
             if db is None:
@@ -156,64 +355,50 @@ class Edge:
                 raise ServiceUnavailable("no data loaded yet", retry_after=READY_TIMEOUT_RETRY)
         except ServiceUnavailable as exc:
             body = problem_body(503, exc.code, exc.detail)
-            await _answer(send, 503, body, problem=True, retry_after=exc.retry_after)
-            return
-        await _answer(send, 200, {"status": "ready"})
+            await self._answer(scope, send, 503, body, problem=True, retry_after=exc.retry_after)
+            return 503
+        await self._answer(scope, send, 200, {"status": "ready"})
+        return 200
 
+    async def _refuse(
+        self,
+        scope: Scope,
+        send: Send,
+        status: int,
+        code: str,
+        detail: str,
+        decision: Decision | None,
+    ) -> None:
+        body = problem_body(status, code, detail)
+        extra = [(b"connection", b"close"), *(decision.headers() if decision else [])]
+        await self._answer(scope, send, status, body, problem=True, extra=extra, cors=False)
 
-# What a browser's script may read of a cross-origin answer, beyond the CORS-safelisted headers.
-_OUR_EXPOSED = b"RateLimit, RateLimit-Policy, Retry-After"
-
-
-def _exposing(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """Add our headers to ``Access-Control-Expose-Headers`` (the cache and CORS set the rest)."""
-    for i, (name, value) in enumerate(headers):
-        if bytes(name).lower() == b"access-control-expose-headers":
-            headers[i] = (name, bytes(value) + b", " + _OUR_EXPOSED)
-            return headers
-    headers.append((b"access-control-expose-headers", _OUR_EXPOSED))
-    return headers
-
-
-def _with_extra_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
-    async def send_with(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", []), *extra]}
-        await send(message)
-
-    return send_with
-
-
-async def _too_many(send: Send, decision: Decision) -> None:
-    detail = (
-        f"over {decision.limit} requests per {decision.window} s from this client; "
-        f"retry in {decision.reset} s"
-    )
-    body = problem_body(429, "rate_limited", detail)
-    await _answer(
-        send, 429, body, problem=True, retry_after=decision.reset, extra=decision.headers()
-    )
-
-
-async def _answer(
-    send: Send,
-    status: int,
-    body: dict[str, Any],
-    *,
-    problem: bool = False,
-    retry_after: int = 0,
-    extra: list[tuple[bytes, bytes]] = [],  # noqa: B006 - never mutated
-) -> None:
-    encoded = msgspec.json.encode(body)
-    content_type = b"application/problem+json" if problem else b"application/json"
-    headers = [
-        (b"content-type", content_type),
-        (b"content-length", str(len(encoded)).encode()),
-        (b"cache-control", b"no-store"),
-        (b"access-control-allow-origin", b"*"),
-    ]
-    if retry_after:
-        headers.append((b"retry-after", str(retry_after).encode()))
-    headers.extend(extra)
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": encoded})
+    async def _answer(
+        self,
+        scope: Scope,
+        send: Send,
+        status: int,
+        body: dict[str, Any],
+        *,
+        problem: bool = False,
+        retry_after: int = 0,
+        extra: list[Header] = [],  # noqa: B006 - never mutated
+        cors: bool = True,
+    ) -> None:
+        """An answer made here (probes, refusals): JSON, never cached."""
+        encoded = msgspec.json.encode(body)
+        content_type = b"application/problem+json" if problem else b"application/json"
+        headers = [
+            (b"content-type", content_type),
+            (b"content-length", str(len(encoded)).encode()),
+            (b"cache-control", b"no-store"),
+        ]
+        if cors:
+            headers.append((b"access-control-allow-origin", b"*"))
+        if retry_after:
+            headers.append((b"retry-after", str(retry_after).encode()))
+        headers.extend(extra)
+        headers = self.finish(headers)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        body_sent = b"" if scope["method"] == "HEAD" else encoded
+        await send({"type": "http.response.body", "body": body_sent})

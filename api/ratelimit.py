@@ -5,7 +5,9 @@ A fixed window aligned to the clock (``1000/minute``: the minute starting at :00
 with the same library's in-process storage (a per-worker count) until Redis answers again.
 GraphQL is charged by the cost the GraphQL layer puts on the request's scope state under
 ``COST_STATE_KEY``: 1 + cost // ``GRAPHQL_COST_PER_REQUEST`` (an answer of up to 100 objects is
-one request, as a REST page of that size is). See docs/operations.md.
+one request, as a REST page of that size is). The 1 is charged before the answer is made and the
+rest once the cost is known; a cached answer keeps the cost of its first making and is charged
+all of it up front (api/edge.py). See docs/operations.md.
 """
 
 from __future__ import annotations
@@ -129,9 +131,12 @@ class ClientAddress:
         return forwarded[max(0, len(forwarded) - self.trusted_hops)]
 
 
-def graphql_charge(state: dict[str, Any]) -> int:
-    """What a request costs beyond the 1 already charged, from the GraphQL cost (0 if none)."""
+def graphql_cost(state: dict[str, Any]) -> int:
+    """The GraphQL cost the request's handling left on its scope state (0 if none)."""
     cost = state.get(COST_STATE_KEY)
-    if not isinstance(cost, int) or cost <= 0:
-        return 0
-    return cost // GRAPHQL_COST_PER_REQUEST
+    return cost if isinstance(cost, int) and cost > 0 else 0
+
+
+def extra_charge(cost: int) -> int:
+    """What an answer of GraphQL cost ``cost`` is charged beyond the 1 of any request."""
+    return cost // GRAPHQL_COST_PER_REQUEST if cost > 0 else 0

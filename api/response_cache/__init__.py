@@ -1,10 +1,12 @@
 """Whole-response cache and HTTP validators, keyed by data_version: what serving needs.
 
 Between ingests every answer is a pure function of (data_version, request), so an encoded
-response can be served again until the version changes. ``ResponseCache`` sits in front of
-Litestar's router (``app.asgi_handler``), so a hit costs a dict lookup and one ``send``:
+response can be served again until the version changes. ``ResponseCache`` is used by the one
+ASGI layer in front of Litestar's router (api/edge.py), so a hit costs a memoised key, a dict
+lookup and two ``send`` calls of messages made on the entry's first hit:
 
-- tier 1: an in-process LRU of encoded responses (compressed variants made once, on demand);
+- tier 1: an in-process LRU of encoded responses (compressed variants made once, on demand;
+  with ``EEDRAWS_CACHE=off`` nothing is kept or compressed, only the headers a 304 repeats);
 - tier 2: Redis, shared by workers and replicas, so a cold worker fills from it;
 - misses for one key are computed once per worker, however many requests wait (no stampede);
 - strong ETags derive from (data_version, request, encoding), not from the body, so a

@@ -1,7 +1,9 @@
-"""A cached response: status, headers and body, with compressed variants made once."""
+"""A cached response: status, headers and body, with compressed variants and the messages that
+send it made once."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 
 import brotli
@@ -11,15 +13,26 @@ COMPRESS_MIN_BYTES = 1024
 # Already compressed: gzip or brotli would cost CPU and save nothing.
 _COMPRESSED_TYPES = (b"application/vnd.openxmlformats", b"application/zip", b"image/png")
 
+Header = tuple[bytes, bytes]
+
 
 class CacheEntry(msgspec.Struct):
-    """An encoded 200 response; compressed variants are filled in on first demand."""
+    """An encoded 200 response; compressed variants are filled in on first demand.
+
+    ``cost`` is the cost the app reported for making it (a GraphQL operation's, under
+    api/ratelimit.py's ``COST_STATE_KEY``), so a client is charged it for a cached answer too.
+    ``sent`` holds, per coding asked for (and per 304), the finished header list and body this
+    worker sends it with, made on its first sending: the edge's headers are not rebuilt per
+    request. Neither ``sent`` nor the compressed variants go to Redis.
+    """
 
     status: int
-    headers: list[tuple[bytes, bytes]]
+    headers: list[Header]
     body: bytes
     gzip: bytes | None = None
     br: bytes | None = None
+    cost: int = 0
+    sent: dict[str, tuple[list[Header], bytes]] | None = None
 
     def header(self, name: bytes) -> bytes | None:
         return next((v for k, v in self.headers if k == name), None)
@@ -52,7 +65,7 @@ _decoder = msgspec.msgpack.Decoder(CacheEntry)
 
 def encode_entry(entry: CacheEntry) -> bytes:
     """The entry without its compressed variants (each worker makes its own on demand)."""
-    return _encoder.encode(CacheEntry(entry.status, entry.headers, entry.body))
+    return _encoder.encode(CacheEntry(entry.status, entry.headers, entry.body, cost=entry.cost))
 
 
 def decode_entry(raw: bytes) -> CacheEntry | None:
@@ -62,6 +75,7 @@ def decode_entry(raw: bytes) -> CacheEntry | None:
         return None
 
 
+@functools.lru_cache(maxsize=256)
 def choose_encoding(accept_encoding: bytes) -> str:
     """br, then gzip, then identity; a coding refused with q=0 is not used."""
     offered: dict[str, float] = {}

@@ -1,16 +1,20 @@
-"""The ASGI layer in front of the router: keys, validators, tiers, and sending an entry.
+"""The response cache as the edge layer (api/edge.py) uses it: keys, validators, tiers, capturing
+an answer of the router, and the headers an entry is sent with.
 
 It sees requests and responses, never handlers: what it may keep is decided by the answer's
 status and headers (a handler or controller says ``Cache-Control: no-store`` or ``private``),
 and the POST routes whose body is part of the question (a read, like GraphQL's queries) are
 declared by their routes with the ``CACHEABLE_POST`` opt and handed in by the app's wiring.
+
+It is no ASGI layer of its own: the edge makes one pass over each request and calls in here, so
+a warm hit is a memoised key, a dict lookup and two ``send`` calls of prebuilt messages.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -18,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode
 from litestar.routes import BaseRoute
 
 from api.data_version import DataVersion
-from api.response_cache.entries import CacheEntry, choose_encoding
+from api.response_cache.entries import CacheEntry, Header, choose_encoding
 from api.response_cache.tiers import LocalLRU, RedisTier
 
 Scope = MutableMapping[str, Any]
@@ -52,7 +56,10 @@ _OWN_HEADERS = frozenset(
     }
 )
 _VARY = b"Accept, Accept-Encoding"
-_EXPOSE = b"ETag, Link, Last-Modified, Content-Disposition"
+EXPOSED = b"ETag, Link, Last-Modified, Content-Disposition"
+# Requests told apart by these raw values are one key: (path, query, accept, host, scheme,
+# accept-encoding, body digest) -> (key, encoding, etag). Bounded; emptied per data version.
+_MEMO_MAX = 8192
 
 
 def cacheable_post_paths(routes: Iterable[BaseRoute]) -> frozenset[str]:
@@ -68,11 +75,15 @@ def cacheable_post_paths(routes: Iterable[BaseRoute]) -> frozenset[str]:
 _ANY_ACCEPT = {b"": "", b"*/*": ""}
 
 
-def _header(scope: Scope, name: bytes) -> bytes:
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value)
-    return b""
+class Located:
+    """Where a request's answer lives: its key, the coding to send and its ETag."""
+
+    __slots__ = ("encoding", "etag", "key")
+
+    def __init__(self, key: str, encoding: str, etag: bytes) -> None:
+        self.key = key
+        self.encoding = encoding
+        self.etag = etag
 
 
 class ResponseCache:
@@ -80,7 +91,6 @@ class ResponseCache:
 
     def __init__(
         self,
-        app: ASGIApp,
         *,
         enabled: bool,
         local: LocalLRU,
@@ -89,7 +99,6 @@ class ResponseCache:
         query_defaults: dict[str, dict[str, str]],
         cacheable_posts: frozenset[str] = frozenset(),
     ) -> None:
-        self.app = app
         self.enabled = enabled
         self.local = local
         self.shared = shared
@@ -100,66 +109,47 @@ class ResponseCache:
         # also with the cache off.
         self.headers_seen = LocalLRU(local.max_entries)
         self._inflight: dict[str, asyncio.Future[CacheEntry | None]] = {}
+        self._located: dict[tuple[Any, ...], Located] = {}
         # Told of every lookup: (tier, hit). api.metrics counts them.
         self.on_lookup: Callable[[str, bool], None] = _ignore_lookup
         version.on_change.append(local.clear)
         version.on_change.append(self.headers_seen.clear)
+        version.on_change.append(self._located.clear)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.version.version < 0:
-            await self.app(scope, receive, send)
-            return
-        method = scope["method"]
-        if len(scope["query_string"]) > MAX_QUERY_STRING:
-            await self.app(scope, receive, send)
-            return
-        if method in ("GET", "HEAD"):
-            key = self._key(scope, b"")
-        elif method == "POST" and scope["path"] in self.cacheable_posts:
-            body, more = await _read_body(receive, MAX_KEYED_BODY)
-            receive = _replay(body, more, receive)
-            if more or b"json" not in _header(scope, b"content-type"):
-                await self.app(scope, receive, send)
-                return
-            key = self._key(scope, body)
-        else:
-            await self.app(scope, receive, send)
-            return
-        encoding = choose_encoding(_header(scope, b"accept-encoding"))
-        etag = self._etag(key, encoding)
-        not_modified = self._not_modified(scope, key, etag)
-        entry = self._stored_here(key) if not_modified else None
-        if entry is None:
-            entry = await self._answer(key, scope, receive, send)
-        if entry is None:  # not cacheable: already answered as the app made it
-            return
-        if not_modified:
-            await self._send_304(send, entry, etag)
-        else:
-            await self._send(send, entry, encoding, etag, head=method == "HEAD")
+    @property
+    def ready(self) -> bool:
+        """Whether the data version is known (before that nothing is keyed)."""
+        return self.version.version >= 0
 
-    def _stored_here(self, key: str) -> CacheEntry | None:
-        """This worker's entry for ``key``, or at least its status and headers."""
-        return self.local.get(key) or self.headers_seen.get(key)
+    def locate(self, scope: Scope, headers: Mapping[bytes, bytes], body: bytes = b"") -> Located:
+        digest = hashlib.sha256(body).hexdigest() if body else ""
+        raw = (
+            scope["path"],
+            scope["query_string"],
+            headers.get(b"accept", b""),
+            headers.get(b"host", b""),
+            scope.get("scheme", "http"),
+            headers.get(b"accept-encoding", b""),
+            digest,
+        )
+        located = self._located.get(raw)
+        if located is None:
+            key = self._key(scope, headers, digest)
+            # With the cache off nothing is compressed: each answer would be compressed anew.
+            encoding = choose_encoding(raw[5]) if self.enabled else "identity"
+            located = Located(key, encoding, _etag(key, encoding))
+            if len(self._located) >= _MEMO_MAX:
+                self._located.clear()
+            self._located[raw] = located
+        return located
 
-    async def _answer(
-        self, key: str, scope: Scope, receive: Receive, send: Send
-    ) -> CacheEntry | None:
-        if self.enabled:
-            entry = await self._cached_or_computed(key, scope, receive, send)
-        else:
-            entry = await self._run_app(scope, receive, send)
-        if entry is not None:
-            self.headers_seen.put(key, CacheEntry(entry.status, entry.headers, b""))
-        return entry
-
-    def _key(self, scope: Scope, body: bytes) -> str:
+    def _key(self, scope: Scope, headers: Mapping[bytes, bytes], digest: str) -> str:
         path: str = scope["path"]
         pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         defaults = self.query_defaults.get(path)
         if defaults:
             pairs = [(k, v) for k, v in pairs if defaults.get(k) != v]
-        accept = _header(scope, b"accept")
+        accept = headers.get(b"accept", b"")
         # One resource answers JSON, CSV or XLSX by Accept (api/rest/formats.py): an Accept
         # other than a browser's is part of the key, so a CSV is never served for JSON.
         # No Accept and `*/*` (curl, httpx) ask for the same thing: one key, one ETag.
@@ -170,9 +160,8 @@ class ResponseCache:
         )
         # Some answers hold absolute URLs built from the request (the feeds' links): one
         # store served under two host names must not hand one host's links to the other.
-        origin = (
-            f"{scope.get('scheme', 'http')}://{_header(scope, b'host').decode('latin-1')[:256]}"
-        )
+        host = headers.get(b"host", b"").decode("latin-1")[:256]
+        origin = f"{scope.get('scheme', 'http')}://{host}"
         parts = [
             self.version.store_id,
             str(self.version.version),
@@ -181,29 +170,29 @@ class ResponseCache:
             urlencode(sorted(pairs)),
             accept_class,
         ]
-        if body:
-            parts.append(hashlib.sha256(body).hexdigest())
+        if digest:
+            parts.append(digest)
         return "|".join(parts)
 
-    def _etag(self, key: str, encoding: str) -> bytes:
-        digest = hashlib.blake2b(f"{key}|{encoding}".encode(), digest_size=12).hexdigest()
-        return f'"{digest}"'.encode()
+    def stored_here(self, key: str) -> CacheEntry | None:
+        """This worker's entry for ``key``, or at least its status and headers."""
+        return self.local.get(key) or self.headers_seen.get(key)
 
-    def _not_modified(self, scope: Scope, key: str, etag: bytes) -> bool:
+    def not_modified(self, headers: Mapping[bytes, bytes], located: Located) -> bool:
         """Whether the client's validators match this answer (RFC 9110 13.1.2 and 13.1.3).
 
         The ETag names the request and the data version, so it can be compared before any
         handler runs. ``If-None-Match`` uses weak comparison: ``W/"x"`` matches ``"x"``, and
         ``*`` matches any current representation (only a cacheable answer is then a 304).
         """
-        inm = _header(scope, b"if-none-match")
+        inm = headers.get(b"if-none-match")
         if inm:
             return any(
-                tag == b"*" or tag.removeprefix(b"W/") == etag
+                tag == b"*" or tag.removeprefix(b"W/") == located.etag
                 for tag in (t.strip() for t in inm.split(b","))
             )
-        ims = _header(scope, b"if-modified-since")
-        if not ims or self._stored_here(key) is None:
+        ims = headers.get(b"if-modified-since")
+        if not ims or self.stored_here(located.key) is None:
             return False
         try:
             since = parsedate_to_datetime(ims.decode("latin-1"))
@@ -211,20 +200,37 @@ class ResponseCache:
             return False
         return since.tzinfo is not None and self.version.changed_at <= since
 
-    async def _cached_or_computed(
-        self, key: str, scope: Scope, receive: Receive, send: Send
-    ) -> CacheEntry | None:
-        """Local, then Redis, then the app, once per key however many requests wait."""
+    def held(self, key: str) -> CacheEntry | None:
+        """This worker's entry (tier 1), counted as a lookup; None with the cache off."""
+        if not self.enabled:
+            return None
         entry = self.local.get(key)
         self.on_lookup("local", entry is not None)
+        return entry
+
+    async def filled(
+        self, key: str, compute: Callable[[], Awaitable[CacheEntry | None]]
+    ) -> CacheEntry | None:
+        """After a miss in this worker: Redis, then ``compute`` (the app), once per key however
+        many requests wait. With the cache off, ``compute`` and keep nothing but the headers."""
+        if not self.enabled:
+            entry = await compute()
+        else:
+            entry = await self._shared_or_computed(key, compute)
         if entry is not None:
-            return entry
+            seen = CacheEntry(entry.status, entry.headers, b"", cost=entry.cost)
+            self.headers_seen.put(key, seen)
+        return entry
+
+    async def _shared_or_computed(
+        self, key: str, compute: Callable[[], Awaitable[CacheEntry | None]]
+    ) -> CacheEntry | None:
         waiting = self._inflight.get(key)
         if waiting is not None:
             entry = await asyncio.shield(waiting)
             if entry is not None:
                 return entry
-            return await self._run_app(scope, receive, send)
+            return await compute()
         future: asyncio.Future[CacheEntry | None] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         entry = None
@@ -232,7 +238,7 @@ class ResponseCache:
             entry = await self.shared.get(key)
             self.on_lookup("redis", entry is not None)
             if entry is None:
-                entry = await self._run_app(scope, receive, send)
+                entry = await compute()
                 if entry is not None:
                     await self.shared.put(key, entry)
             if entry is not None:
@@ -242,88 +248,88 @@ class ResponseCache:
             future.set_result(entry)
         return entry
 
-    async def _run_app(self, scope: Scope, receive: Receive, send: Send) -> CacheEntry | None:
-        start: Message | None = None
-        chunks: list[bytes] = []
-        complete = asyncio.Event()
-        request_read = False
-        inner_scope = dict(scope)
-        if scope["method"] == "HEAD":
-            inner_scope["method"] = "GET"
-
-        async def capture(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    complete.set()
-
-        async def inner_receive() -> Message:
-            # Streaming responses wait for http.disconnect after their last chunk; the server
-            # would only say so once the client has the response, which we are still holding.
-            nonlocal request_read
-            if not request_read:
-                message = await receive()
-                request_read = not message.get("more_body", False)
-                return message
-            await complete.wait()
-            return {"type": "http.disconnect"}
-
-        await self.app(inner_scope, inner_receive, capture)
-        assert start is not None
-        body = b"".join(chunks)
-        headers = [(bytes(k).lower(), bytes(v)) for k, v in start.get("headers", [])]
-        if _cacheable(start["status"], headers, body):
-            return CacheEntry(
-                status=start["status"],
-                headers=[(k, v) for k, v in headers if k not in _OWN_HEADERS],
-                body=body,
-            )
-        # Not ours to cache (an error, a no-store answer): pass it on as the app made it.
-        await send(start)
-        await send(
-            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
-        )
-        return None
-
-    async def _send(
-        self, send: Send, entry: CacheEntry, encoding: str, etag: bytes, *, head: bool
-    ) -> None:
-        encoding = entry.encoding_for(encoding)
+    def headers_for(self, entry: CacheEntry, located: Located) -> tuple[list[Header], bytes]:
+        """The headers (the cache's own: length, validators, Vary, CORS) and body that send
+        ``entry`` in the coding ``located`` asks for."""
+        encoding = entry.encoding_for(located.encoding)
         body = entry.variant(encoding)
         headers = [
             *entry.headers,
             (b"content-length", str(len(body)).encode()),
-            (b"etag", etag),
+            (b"etag", located.etag),
             (b"last-modified", self.version.last_modified),
             (b"vary", _VARY),
             (b"access-control-allow-origin", b"*"),
-            (b"access-control-expose-headers", _EXPOSE),
+            (b"access-control-expose-headers", EXPOSED),
         ]
         if encoding != "identity":
             headers.append((b"content-encoding", encoding.encode()))
         if entry.header(b"cache-control") is None:
             headers.append((b"cache-control", DEFAULT_CACHE_CONTROL))
-        await send({"type": "http.response.start", "status": entry.status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if head else body})
+        return headers, body
 
-    async def _send_304(self, send: Send, entry: CacheEntry, etag: bytes) -> None:
+    def not_modified_headers(self, entry: CacheEntry, located: Located) -> list[Header]:
         # RFC 9110 15.4.5: the headers a 200 would carry that describe caching, ETag and Vary.
-        headers = [
-            (b"etag", etag),
+        return [
+            (b"etag", located.etag),
             (b"last-modified", self.version.last_modified),
             (b"vary", _VARY),
             (b"cache-control", entry.header(b"cache-control") or DEFAULT_CACHE_CONTROL),
             (b"access-control-allow-origin", b"*"),
-            (b"access-control-expose-headers", _EXPOSE),
+            (b"access-control-expose-headers", EXPOSED),
         ]
-        await send({"type": "http.response.start", "status": 304, "headers": headers})
-        await send({"type": "http.response.body", "body": b""})
 
 
-def _cacheable(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bool:
+def _etag(key: str, encoding: str) -> bytes:
+    digest = hashlib.blake2b(f"{key}|{encoding}".encode(), digest_size=12).hexdigest()
+    return f'"{digest}"'.encode()
+
+
+async def captured(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> CacheEntry | None:
+    """Run ``app`` and keep its answer when it may be cached; otherwise pass the answer on to
+    ``send`` as the app made it and return None."""
+    start: Message | None = None
+    chunks: list[bytes] = []
+    complete = asyncio.Event()
+    request_read = False
+
+    async def capture(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            start = message
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                complete.set()
+
+    async def inner_receive() -> Message:
+        # Streaming responses wait for http.disconnect after their last chunk; the server
+        # would only say so once the client has the response, which we are still holding.
+        nonlocal request_read
+        if not request_read:
+            message = await receive()
+            request_read = not message.get("more_body", False)
+            return message
+        await complete.wait()
+        return {"type": "http.disconnect"}
+
+    await app(scope, inner_receive, capture)
+    assert start is not None
+    body = b"".join(chunks)
+    headers = [(bytes(k).lower(), bytes(v)) for k, v in start.get("headers", [])]
+    if _cacheable(start["status"], headers, body):
+        return CacheEntry(
+            status=start["status"],
+            headers=[(k, v) for k, v in headers if k not in _OWN_HEADERS],
+            body=body,
+        )
+    # Not ours to cache (an error, a no-store answer): pass it on as the app made it.
+    await send(start)
+    await send({"type": "http.response.body", "body": body})
+    return None
+
+
+def _cacheable(status: int, headers: list[Header], body: bytes) -> bool:
     """A 200 the app did not mark ``no-store`` or ``private``, sets no cookie, and fits."""
     if status != 200 or len(body) > MAX_CACHED_BODY:
         return False
@@ -335,7 +341,7 @@ def _cacheable(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> 
     return True
 
 
-async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
+async def read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
     """Read up to ``limit`` bytes; the flag says the body goes on beyond what was read."""
     chunks: list[bytes] = []
     size = 0
@@ -350,18 +356,18 @@ async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
             return b"".join(chunks), True
 
 
-def _replay(body: bytes, more: bool, receive: Receive) -> Receive:
+def replay(body: bytes, more: bool, receive: Receive) -> Receive:
     """A receive that gives back what was already read, then the rest of the stream."""
     sent = False
 
-    async def replay() -> Message:
+    async def replaying() -> Message:
         nonlocal sent
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": more}
         return await receive()
 
-    return replay
+    return replaying
 
 
 def _ignore_lookup(tier: str, hit: bool) -> None:

@@ -1,4 +1,4 @@
-"""HTTP method and size semantics every answer keeps, as one ASGI layer in front of the cache.
+"""HTTP method and size semantics every answer keeps; the edge layer (api/edge.py) applies them.
 
 - ``HEAD`` works wherever ``GET`` does: the request goes on as a ``GET`` and the body is
   dropped, so headers (``ETag``, ``Content-Length``...) are the ``GET``'s. Litestar's router
@@ -13,18 +13,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
+from itertools import chain
 from typing import Any
 
-import msgspec
-
-from api.rest.errors import problem_body
-
 Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Header = tuple[bytes, bytes]
 
 # A REST URL never needs more (the longest legitimate query, every category slug twice, is
 # under 2 KB); GraphQL GETs carry whole documents and have their own limit (a coded 400).
@@ -34,81 +28,37 @@ MAX_HEADERS_TOTAL = 32 * 1024
 UNLIMITED_URI_PATHS = ("/graphql",)
 
 
-def _too_large(scope: Scope) -> tuple[int, str, str] | None:
+def too_large(scope: Scope) -> tuple[int, str, str] | None:
+    """A 414 or 431 (status, code, detail) for a request over the limits, else None."""
     path = scope["path"]
-    # Some clients' ASGI transports (httpx's) put the query in raw_path too.
-    raw_path = (scope.get("raw_path") or path.encode()).split(b"?", 1)[0]
-    uri = len(raw_path) + 1 + len(scope["query_string"])
-    if uri > MAX_REST_URI and not path.startswith(UNLIMITED_URI_PATHS):
-        return 414, "uri_too_long", f"the path and query are {uri} bytes; at most {MAX_REST_URI}"
-    total = 0
-    for name, value in scope["headers"]:
+    query_string: bytes = scope["query_string"]
+    raw_path: bytes = scope.get("raw_path") or path.encode()
+    if len(raw_path) + 1 + len(query_string) > MAX_REST_URI:  # at most: raw_path may hold it
+        # Some clients' ASGI transports (httpx's) put the query in raw_path too.
+        uri = len(raw_path.split(b"?", 1)[0]) + 1 + len(query_string)
+        if uri > MAX_REST_URI and not path.startswith(UNLIMITED_URI_PATHS):
+            detail = f"the path and query are {uri} bytes; at most {MAX_REST_URI}"
+            return 414, "uri_too_long", detail
+    headers: list[Header] = scope["headers"]
+    # Counted in C (the names and values joined): per-header sizes matter only past this.
+    total = len(b"".join(chain.from_iterable(headers))) + 4 * len(headers)
+    if total <= MAX_HEADER:
+        return None
+    for name, value in headers:
         size = len(name) + len(value)
         if size > MAX_HEADER:
-            header = name.decode("latin-1")[:40]
-            return (
-                431,
-                "headers_too_large",
-                f"header {header!r} is {size} bytes; at most {MAX_HEADER}",
-            )
-        total += size + 4
+            header = bytes(name).decode("latin-1")[:40]
+            detail = f"header {header!r} is {size} bytes; at most {MAX_HEADER}"
+            return 431, "headers_too_large", detail
     if total > MAX_HEADERS_TOTAL:
         return 431, "headers_too_large", f"headers are {total} bytes; at most {MAX_HEADERS_TOTAL}"
     return None
 
 
-async def _refuse(send: Send, status: int, code: str, detail: str, head: bool) -> None:
-    body = msgspec.json.encode(problem_body(status, code, detail))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"cache-control", b"no-store"),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": b"" if head else body})
-
-
-def _with_head_in_allow(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    fixed = []
-    for name, value in headers:
-        if name.lower() == b"allow":
-            methods = [m.strip() for m in value.decode("latin-1").split(",") if m.strip()]
-            if "GET" in methods and "HEAD" not in methods:
-                methods.insert(methods.index("GET") + 1, "HEAD")
-                value = ", ".join(methods).encode("latin-1")
-        fixed.append((name, value))
-    return fixed
-
-
-class HttpSemantics:
-    """See the module docstring."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        head = scope["method"] == "HEAD"
-        refusal = _too_large(scope)
-        if refusal is not None:
-            await _refuse(send, *refusal, head=head)
-            return
-        if head:
-            scope = {**scope, "method": "GET"}
-
-        async def send_kept(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": _with_head_in_allow(list(message["headers"]))}
-            elif head and message["type"] == "http.response.body":
-                message = {**message, "body": b""}
-            await send(message)
-
-        await self.app(scope, receive, send_kept)
+def with_head_in_allow(value: bytes) -> bytes:
+    """``GET, OPTIONS`` as ``GET, HEAD, OPTIONS``."""
+    methods = [m.strip() for m in value.decode("latin-1").split(",") if m.strip()]
+    if "GET" in methods and "HEAD" not in methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")
+        return ", ".join(methods).encode("latin-1")
+    return value

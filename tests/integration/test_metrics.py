@@ -13,6 +13,7 @@ from api.ingest.store import IngestReport
 from api.settings import Settings
 from tests.conftest import FIXTURES, Ingest
 from tests.support.server import free_port, served
+from tests.support.waiting import wait_until
 
 TOKEN = "s3cret-metrics-token"
 
@@ -54,10 +55,23 @@ async def test_metrics_count_every_workers_requests_and_are_not_public(
             # New connections: both workers get a share.
             assert fetch(f"{base}/v1/draws/latest")[0] == 200, i
         assert fetch(f"{base}/v1/draws/9999")[0] == 404
-        status, headers, text = fetch(f"http://127.0.0.1:{port}/metrics")
-        assert status == 200 and headers["content-type"].startswith("text/plain")
-        found = samples(text)
         route = "/v1/draws/latest"
+
+        def scraped() -> list[tuple[str, dict[str, str], float]]:
+            status, headers, text = fetch(f"http://127.0.0.1:{port}/metrics")
+            assert status == 200 and headers["content-type"].startswith("text/plain")
+            return samples(text)
+
+        # A worker counts an answer once it has sent it: on a loaded machine the client may
+        # scrape before the last worker has counted.
+        wait_until(
+            lambda: (
+                total(scraped(), "eedraws_http_requests_total", route="/v1/draws/{number}") >= 1
+            ),
+            5,
+            "the 404 was counted",
+        )
+        found = scraped()
         assert total(found, "eedraws_http_requests_total", route=route, status="200") >= sent
         assert total(found, "eedraws_http_requests_total", route="/v1/draws/{number}",
                      status="404") == 1  # fmt: skip
@@ -76,9 +90,14 @@ async def test_metrics_count_every_workers_requests_and_are_not_public(
         first = fetch(f"{base}/metrics", auth)
         assert first[0] == 200 and first[1]["cache-control"] == "no-store"
         fetch(f"{base}/v1/draws/latest")
-        second = samples(fetch(f"{base}/metrics", auth)[2])
-        assert total(second, "eedraws_http_requests_total", route=route) > total(
-            samples(first[2]), "eedraws_http_requests_total", route=route
+        before = total(samples(first[2]), "eedraws_http_requests_total", route=route)
+
+        def counted_on_the_api_port() -> float:
+            text = fetch(f"{base}/metrics", auth)[2]
+            return total(samples(text), "eedraws_http_requests_total", route=route)
+
+        wait_until(
+            lambda: counted_on_the_api_port() > before, 5, "the request after a scrape was counted"
         )
 
 

@@ -140,7 +140,14 @@ async def test_graphql_is_charged_by_the_cost_it_leaves_on_the_scope() -> None:
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    scope = {"type": "http", "path": "/graphql", "headers": [], "client": ("192.0.2.7", 1)}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/graphql",
+        "query_string": b"",
+        "headers": [],
+        "client": ("192.0.2.7", 1),
+    }
     await edge(dict(scope), receive, send)
     await edge(dict(scope), receive, send)
     starts = [dict(m["headers"]) for m in sent if m["type"] == "http.response.start"]

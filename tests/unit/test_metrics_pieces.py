@@ -6,7 +6,8 @@ from typing import Any
 
 from prometheus_client import REGISTRY
 
-from api.metrics import Instrumented, RouteNames, route_templates
+from api.edge import Edge
+from api.metrics import Recorder, RouteNames, route_templates
 
 
 def test_paths_are_labelled_with_their_route_template_and_strangers_with_other() -> None:
@@ -21,7 +22,8 @@ async def test_a_429_is_counted_as_rate_limited_whatever_answered_it() -> None:
         await send({"type": "http.response.start", "status": 429, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    app = Instrumented(limiter, RouteNames(["/v1/pool"]), token="", multiprocess_dir="")
+    recorder = Recorder(RouteNames(["/v1/pool"]), token="", multiprocess_dir="")
+    app = Edge(limiter, db=lambda: None, metrics=recorder)
     labels = {"route": "/v1/pool"}
     before = REGISTRY.get_sample_value("eedraws_rate_limited_requests_total", labels) or 0.0
     sent: list[Any] = []
@@ -32,7 +34,13 @@ async def test_a_429_is_counted_as_rate_limited_whatever_answered_it() -> None:
     async def send(message: Any) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "path": "/v1/pool", "method": "GET", "headers": []}
+    scope = {
+        "type": "http",
+        "path": "/v1/pool",
+        "method": "GET",
+        "headers": [],
+        "query_string": b"",
+    }
     await app(scope, receive, send)
     assert sent[0]["status"] == 429
     assert REGISTRY.get_sample_value("eedraws_rate_limited_requests_total", labels) == before + 1

@@ -9,6 +9,7 @@ import pytest
 
 from api.app import create_app
 from api.data_version import DataVersion
+from api.edge import Edge
 from api.response_cache import LocalLRU, RedisTier, ResponseCache, cacheable_post_paths
 from api.settings import Settings
 
@@ -28,11 +29,10 @@ class Answers:
         await send({"type": "http.response.body", "body": self.body})
 
 
-def cache_in_front_of(app: Answers, cacheable_posts: frozenset[str] = frozenset()) -> ResponseCache:
+def cache_in_front_of(app: Answers, cacheable_posts: frozenset[str] = frozenset()) -> Edge:
     version = DataVersion()
     version.set(1, dt.datetime(2026, 4, 15, tzinfo=dt.UTC), "store")
-    return ResponseCache(
-        app,
+    cache = ResponseCache(
         enabled=True,
         local=LocalLRU(16),
         shared=RedisTier(None),
@@ -40,9 +40,10 @@ def cache_in_front_of(app: Answers, cacheable_posts: frozenset[str] = frozenset(
         query_defaults={},
         cacheable_posts=cacheable_posts,
     )
+    return Edge(app, db=lambda: None, cache=cache)
 
 
-async def request(cache: ResponseCache, method: str, path: str, body: bytes = b"") -> int:
+async def request(cache: Edge, method: str, path: str, body: bytes = b"") -> int:
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
