@@ -18,9 +18,10 @@ from urllib.parse import urlencode
 
 import msgspec
 from anyio import to_thread
-from litestar import Request, Response, get
+from litestar import Request, Response, get, route
 from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
+from litestar.enums import HttpMethod
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, Schema
@@ -259,11 +260,12 @@ def tabular_routes(
 
 def unknown_format_route(parent: str, resources: Sequence[str]) -> HTTPRouteHandler:
     """``{parent}/{name}`` for names no route has: a known resource with another suffix is a
-    406 listing its formats; anything else the usual 404."""
+    406 listing its formats (to a GET); anything else, whatever the method, the usual 404 (not a
+    405: there is no resource at the path to allow any method on)."""
 
-    async def unknown_format(name: FromPath[str]) -> None:
+    async def unknown_format(name: FromPath[str], request: Request[Any, Any, Any]) -> None:
         stem, dot, suffix = name.partition(".")
-        if dot and stem in resources:
+        if dot and stem in resources and request.method == "GET":
             served = ", ".join(f"`{parent}/{stem}.{f}`" for f in FILE_FORMATS)
             raise NotAcceptable(
                 f"{echo(suffix)} is not a format of `{parent}/{stem}`; it is served as JSON "
@@ -271,4 +273,8 @@ def unknown_format_route(parent: str, resources: Sequence[str]) -> HTTPRouteHand
             )
         raise NotFound("no resource at this path; see /docs")
 
-    return get(f"{parent}/{{name:str}}", include_in_schema=False)(unknown_format)
+    # Every method but OPTIONS (CORS preflights and Allow) and HEAD (answered as a GET).
+    methods = [m for m in HttpMethod if m not in (HttpMethod.OPTIONS, HttpMethod.HEAD)]
+    return route(f"{parent}/{{name:str}}", http_method=methods, include_in_schema=False)(
+        unknown_format
+    )
