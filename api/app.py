@@ -29,7 +29,7 @@ from api.rest.docs import SwaggerUIPage, docs_assets_router
 from api.rest.draws import DRAW_LIST_ROUTES, DrawsController
 from api.rest.error_pages import ErrorPagesController
 from api.rest.errors import problem_details_plugin
-from api.rest.feeds import FeedsController
+from api.rest.feeds import FEED_ROUTES
 from api.rest.formats import unknown_format_route
 from api.rest.openapi import CompletedJson, openapi_json, operation_id
 from api.rest.params import check_query_params, query_defaults
@@ -196,7 +196,7 @@ def create_app(settings: Settings) -> Litestar:
             *SERIES_ROUTES,
             unknown_format_route("/v1/series", ["crs", "invitations"]),
             TrendsController,
-            FeedsController,
+            *FEED_ROUTES,
             graphql_router(settings.graphql_timeout),
             openapi_json,
             ErrorPagesController,

@@ -44,10 +44,8 @@ DRAW_LIST_ROUTES = tabular_routes(
     file_operation="getDraws",
     file_summary="Rounds",
     description="Newest first by default. Keyset pagination: follow `next_cursor` or the "
-    "`Link: rel=next` header until it is null. `/v1/draws.csv` and `/v1/draws.xlsx` (or "
-    "`Accept: text/csv`) give the same rounds as a file: every matching round unless `limit` "
-    "is given. Columns: docs/exports.md.",
-    tags=["draws"],
+    "`Link: rel=next` header until it is null. A file (CSV, XLSX) holds every matching round "
+    "unless `limit` is given; its columns: docs/exports.md.",
     # A JSON page holds 50 rounds unless `limit` says otherwise; a file holds them all.
     dependencies=lambda fmt: {"draw_query": DRAW_PAGE if fmt is None else DRAW_EXPORT},
 )

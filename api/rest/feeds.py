@@ -7,9 +7,12 @@ with an ETag: a reader polling every few minutes gets 304s until an ingest adds 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get
+import msgspec
+from litestar import Request, Response, get
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 
 from api import feeds, reads
@@ -51,46 +54,61 @@ async def _feed(
     )
 
 
-class FeedsController(Controller):
-    path = "/v1"
-    tags = ["draws"]  # noqa: RUF012
-    dependencies = {"draw_filter": DRAW_FILTER}  # noqa: RUF012
+class FeedFormat(msgspec.Struct, frozen=True, kw_only=True):
+    suffix: str
+    media_type: str
+    operation_id: str
+    summary: str
+    description: str
+    body: str
+    render: Callable[[feeds.Feed], bytes]
 
-    @get(
-        "/draws.atom",
+
+FEED_FORMATS = (
+    FeedFormat(
+        suffix="atom",
+        media_type=ATOM,
         operation_id="getDrawsAtom",
         summary="Rounds as an Atom feed",
         description="Atom (RFC 4287), newest first: one entry per round, its id a `tag:` URI "
         "that never changes, `updated` the round's run time (its date when IRCC gave none), a "
         "link to the round's page. The filters of `/v1/draws`; `limit` rounds (50). Poll with "
         "`If-None-Match`: a 304 until a round is added.",
-        media_type=ATOM,
-        responses={200: ResponseSpec(None, description="An Atom feed", media_type=ATOM)},
-    )
-    async def atom(
-        self,
-        request: Request[Any, Any, Any],
-        db: Database,
-        draw_filter: DrawFilter,
-        limit: LimitParam = None,
-    ) -> Response[bytes]:
-        feed = await _feed(request, db, draw_filter, limit)
-        return Response(feeds.atom(feed), media_type=ATOM)
-
-    @get(
-        "/draws.feed.json",
+        body="An Atom feed",
+        render=feeds.atom,
+    ),
+    FeedFormat(
+        suffix="feed.json",
+        media_type=JSON_FEED,
         operation_id="getDrawsJsonFeed",
         summary="Rounds as a JSON Feed",
         description="JSON Feed 1.1 with the same items as `/v1/draws.atom`.",
-        media_type=JSON_FEED,
-        responses={200: ResponseSpec(None, description="A JSON Feed", media_type=JSON_FEED)},
-    )
-    async def json_feed(
-        self,
+        body="A JSON Feed",
+        render=feeds.json_feed,
+    ),
+)
+
+
+def feed_route(fmt: FeedFormat) -> HTTPRouteHandler:
+    async def feed(
         request: Request[Any, Any, Any],
         db: Database,
         draw_filter: DrawFilter,
         limit: LimitParam = None,
     ) -> Response[bytes]:
-        feed = await _feed(request, db, draw_filter, limit)
-        return Response(feeds.json_feed(feed), media_type=JSON_FEED)
+        found = await _feed(request, db, draw_filter, limit)
+        return Response(fmt.render(found), media_type=fmt.media_type)
+
+    return get(
+        f"/v1/draws.{fmt.suffix}",
+        operation_id=fmt.operation_id,
+        summary=fmt.summary,
+        description=fmt.description,
+        media_type=fmt.media_type,
+        responses={200: ResponseSpec(None, description=fmt.body, media_type=fmt.media_type)},
+        tags=["draws"],
+        dependencies={"draw_filter": DRAW_FILTER},
+    )(feed)
+
+
+FEED_ROUTES = [feed_route(fmt) for fmt in FEED_FORMATS]

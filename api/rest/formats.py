@@ -11,7 +11,7 @@ documented in the OpenAPI with its own media type.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -31,6 +31,7 @@ from api import exports, reads
 from api.columns import Table
 from api.errors import InvalidParameter, NotAcceptable, NotFound
 from api.filters import echo
+from api.rest.params import Database
 from api.settings import OFFICIAL_SOURCE
 
 JSON = "application/json"
@@ -200,6 +201,21 @@ class _AlsoFiles(Operation):
             )
 
 
+def rows_view(
+    read: Callable[[reads.Db], Awaitable[Sequence[Any]]], table: Table
+) -> Callable[..., Awaitable[Response[Any]]]:
+    """The view of a resource that is one list and takes no parameter: ``read``'s rows are
+    its JSON and its files' rows."""
+
+    async def list_rows(
+        request: Request[Any, Any, Any], db: Database, output: Output
+    ) -> Response[Any]:
+        rows = await read(db)
+        return await respond(request, db, output, Listing(table=table, rows=rows, json=rows))
+
+    return list_rows
+
+
 def tabular_routes(
     path: str,
     view: Callable[..., Any],
@@ -209,15 +225,20 @@ def tabular_routes(
     file_summary: str,
     file_operation: str,
     description: str,
-    tags: Sequence[str],
+    operation_id: str | None = None,
     dependencies: Callable[[str | None], dict[str, Provide]] | None = None,
     cache_control: CacheControlHeader | None = None,
 ) -> list[HTTPRouteHandler]:
     """``view`` at ``path`` (JSON, or a file by ``Accept``) and at ``path.csv``, ``path.xlsx``.
 
     ``file_summary`` names the rows for the files' summaries ("Rounds" gives "Rounds as CSV"),
-    ``file_operation`` their operationIds ("getDraws" gives "getDrawsCsv", "getDrawsXlsx").
+    ``file_operation`` their operationIds ("getDraws" gives "getDrawsCsv", "getDrawsXlsx");
+    ``operation_id`` is the JSON URL's when the view's name does not make it. Each operation is
+    tagged with its resource (``/v1/pool/bands``: ``pool``), and its description says where the
+    files are.
     """
+    description += f" Also as `{path}.csv` and `{path}.xlsx` (or `Accept: text/csv`)."
+    tags = [path.split("/")[2]]
     handlers = []
     operation: type[Operation]
     for fmt in (None, *FILE_FORMATS):
@@ -229,7 +250,7 @@ def tabular_routes(
                 generate_examples=False,
             )
             route, media_type, operation = path, JSON, _AlsoFiles
-            operation_id = None
+            route_operation_id = operation_id
         else:
             body = bytes if fmt == "xlsx" else str
             media_type = FORMATS[fmt].media_type
@@ -240,19 +261,19 @@ def tabular_routes(
                 generate_examples=False,
             )
             route, operation = f"{path}.{fmt}", Operation
-            operation_id = f"{file_operation}{fmt.title()}"
+            route_operation_id = f"{file_operation}{fmt.title()}"
         handlers.append(
             get(
                 route,
                 summary=summary if fmt is None else f"{file_summary} as {fmt.upper()}",
                 description=description,
-                tags=list(tags),
+                tags=tags,
                 media_type=media_type,
                 dependencies=deps,
                 responses={200: spec},
                 cache_control=cache_control,
                 operation_class=operation,
-                operation_id=operation_id,
+                operation_id=route_operation_id,
             )(view)
         )
     return handlers

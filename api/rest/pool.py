@@ -12,7 +12,7 @@ from api.columns import POOL, POOL_BANDS
 from api.filters import parse_date
 from api.models import PoolBandRow, PoolSnapshot, PoolSnapshotSummary
 from api.rest.draws import PAST_ROUND
-from api.rest.formats import Listing, Output, respond, tabular_routes
+from api.rest.formats import Listing, Output, respond, rows_view, tabular_routes
 from api.rest.params import Database, path_date, text_query
 
 From = Annotated[
@@ -56,30 +56,20 @@ POOL_ROUTES = tabular_routes(
     summary="Snapshot dates and totals, newest first",
     file_operation="getPool",
     file_summary="Pool snapshot dates and totals",
-    description="Also as `/v1/pool.csv` and `.xlsx` (or `Accept: text/csv`).",
-    tags=["pool"],
+    description="`from` and `to` choose the snapshots.",
 )
-
-
-async def list_pool_bands(
-    request: Request[Any, Any, Any], db: Database, output: Output
-) -> Response[Any]:
-    rows = await reads.pool_band_rows(db)
-    listing = Listing(table=POOL_BANDS, rows=rows, json=rows)
-    return await respond(request, db, output, listing)
 
 
 POOL_BAND_ROUTES = tabular_routes(
     "/v1/pool/bands",
-    list_pool_bands,
+    rows_view(reads.pool_band_rows, POOL_BANDS),
+    operation_id="listPoolBands",
     json_model=list[PoolBandRow],
     summary="Every snapshot's CRS bands as one long table",
     file_operation="getPoolBands",
     file_summary="Pool bands, one row per snapshot and band",
-    description="One row per snapshot and band, newest snapshot first; also as "
-    "`/v1/pool/bands.csv` and `.xlsx` (or `Accept: text/csv`). Subtotal bands "
+    description="One row per snapshot and band, newest snapshot first. Subtotal bands "
     "(`is_subtotal`) sum finer bands: leave them out when adding up.",
-    tags=["pool"],
 )
 
 

@@ -44,9 +44,7 @@ YEARLY_ROUTES = tabular_routes(
     summary="Per year: rounds, invitations, lowest/highest/mean cut-off CRS",
     file_operation="getYearlyStats",
     file_summary="Per-year aggregates",
-    description="`group_by=category` gives one row per year and category line. Also as "
-    "`/v1/stats/yearly.csv` and `.xlsx` (or `Accept: text/csv`).",
-    tags=["stats"],
+    description="`group_by=category` gives one row per year and category line.",
 )
 
 

@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import Provide
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, QueryParameter
 
 from api import reads
 from api.columns import SERIES
 from api.filters import DrawFilter, parse_int
 from api.models import BandHistory, DrawContext, PoolChange, Series, Standing
-from api.reads import SeriesSpec
+from api.reads import Db, SeriesSpec
 from api.rest.draws import CANONICAL, PAST_ROUND, canonical_redirect
 from api.rest.formats import Listing, Output, respond, tabular_routes
 from api.rest.params import DRAW_FILTER, Database, text_query
@@ -83,93 +86,97 @@ _SERIES = (
     "Of the rounds matching the draw filters of `/v1/draws`: one series per `category` "
     "(repeatable), or all rounds together when none is given. Periods span `from`..`to` "
     "(default: the first to the last matching round) and are the same for every series. Rounds "
-    "on one date are ordered by round number (91a before 91b). Also as CSV and XLSX (suffix "
-    "`.csv`, `.xlsx`, or `Accept`)."
+    "on one date are ordered by round number (91a before 91b)."
 )
 
 
-def _spec(
-    draw_filter: DrawFilter,
-    frequency: str | None,
-    agg: str | None,
-    transform: str | None,
-    window: str | None,
-) -> SeriesSpec:
-    return SeriesSpec(
-        filter=draw_filter,
-        # An empty `frequency=` is refused as any bad value is, not read as "not given".
-        frequency="draw" if frequency is None else frequency,
-        agg=agg,
-        transform=transform,
-        window=None if window is None else parse_int("window", window, 1, reads.MAX_WINDOW),
+def provide_crs_agg(agg: CrsAggParam = None) -> str | None:
+    return agg
+
+
+def provide_invitation_agg(agg: InvitationAggParam = None) -> str | None:
+    return agg
+
+
+class Measure(msgspec.Struct, frozen=True, kw_only=True):
+    """A series: what it measures (``/v1/series/{name}``), how the read layer computes it, and
+    its own ``agg`` (the values differ per measure, so does the parameter's documentation)."""
+
+    name: str
+    read: Callable[[Db, SeriesSpec], Awaitable[Series]]
+    agg: Callable[..., str | None]
+    summary: str
+    operation: str
+    file_summary: str
+
+
+MEASURES = (
+    Measure(
+        name="crs",
+        read=reads.crs_series,
+        agg=provide_crs_agg,
+        summary="The cut-off CRS score over time",
+        operation="getCrsSeries",
+        file_summary="The cut-off CRS series",
+    ),
+    Measure(
+        name="invitations",
+        read=reads.invitation_series,
+        agg=provide_invitation_agg,
+        summary="Invitations (or rounds) over time",
+        operation="getInvitationSeries",
+        file_summary="The invitations series",
+    ),
+)
+
+
+def series_view(measure: Measure) -> Callable[..., Awaitable[Response[Any]]]:
+    async def series(
+        request: Request[Any, Any, Any],
+        db: Database,
+        output: Output,
+        draw_filter: DrawFilter,
+        series_agg: str | None,
+        frequency: FrequencyParam = None,
+        transform: TransformParam = None,
+        window: WindowParam = None,
+    ) -> Response[Any]:
+        spec = SeriesSpec(
+            filter=draw_filter,
+            # An empty `frequency=` is refused as any bad value is, not read as "not given".
+            frequency="draw" if frequency is None else frequency,
+            agg=series_agg,
+            transform=transform,
+            window=None if window is None else parse_int("window", window, 1, reads.MAX_WINDOW),
+        )
+        found = await measure.read(db, spec)
+        asked = (measure.name, *(found.meta.categories or ()), found.meta.frequency)
+        listing = Listing(table=SERIES, rows=found.data, json=found, name_parts=asked)
+        return await respond(request, db, output, listing)
+
+    return series
+
+
+def series_routes(measure: Measure) -> list[HTTPRouteHandler]:
+    # Not `agg`: a dependency may not share its name with a query parameter.
+    dependencies = {
+        "draw_filter": DRAW_FILTER,
+        "series_agg": Provide(measure.agg, sync_to_thread=False),
+    }
+    return tabular_routes(
+        f"/v1/series/{measure.name}",
+        series_view(measure),
+        operation_id=measure.operation,
+        json_model=Series,
+        summary=measure.summary,
+        file_operation=measure.operation,
+        file_summary=measure.file_summary,
+        description=_SERIES,
+        dependencies=lambda fmt: dependencies,
     )
 
 
-async def _respond(
-    request: Request[Any, Any, Any], db: Database, output: Output, series: Series, name: str
-) -> Response[Any]:
-    asked = (name, *(series.meta.categories or ()), series.meta.frequency)
-    listing = Listing(table=SERIES, rows=series.data, json=series, name_parts=asked)
-    return await respond(request, db, output, listing)
-
-
-async def crs_series(
-    request: Request[Any, Any, Any],
-    db: Database,
-    output: Output,
-    draw_filter: DrawFilter,
-    frequency: FrequencyParam = None,
-    agg: CrsAggParam = None,
-    transform: TransformParam = None,
-    window: WindowParam = None,
-) -> Response[Any]:
-    spec = _spec(draw_filter, frequency, agg, transform, window)
-    return await _respond(request, db, output, await reads.crs_series(db, spec), "crs")
-
-
-async def invitation_series(
-    request: Request[Any, Any, Any],
-    db: Database,
-    output: Output,
-    draw_filter: DrawFilter,
-    frequency: FrequencyParam = None,
-    agg: InvitationAggParam = None,
-    transform: TransformParam = None,
-    window: WindowParam = None,
-) -> Response[Any]:
-    spec = _spec(draw_filter, frequency, agg, transform, window)
-    series = await reads.invitation_series(db, spec)
-    return await _respond(request, db, output, series, "invitations")
-
-
-def _filtered(fmt: str | None) -> dict[str, Provide]:
-    return {"draw_filter": DRAW_FILTER}
-
-
-SERIES_ROUTES = [
-    *tabular_routes(
-        "/v1/series/crs",
-        crs_series,
-        json_model=Series,
-        summary="The cut-off CRS score over time",
-        file_operation="getCrsSeries",
-        file_summary="The cut-off CRS series",
-        description=_SERIES,
-        tags=["series"],
-        dependencies=_filtered,
-    ),
-    *tabular_routes(
-        "/v1/series/invitations",
-        invitation_series,
-        json_model=Series,
-        summary="Invitations (or rounds) over time",
-        file_operation="getInvitationSeries",
-        file_summary="The invitations series",
-        description=_SERIES,
-        tags=["series"],
-        dependencies=_filtered,
-    ),
-]
+SERIES_ROUTES = [route for measure in MEASURES for route in series_routes(measure)]
 
 
 class TrendsController(Controller):
