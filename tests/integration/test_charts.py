@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
 import struct
+import sys
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -14,7 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import altair
+import anyio
 import pytest
+import vl_convert
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
@@ -201,6 +205,36 @@ async def test_the_same_data_draws_the_same_bytes(settings: Settings, ingest: In
             second = await client.get(f"/v1/charts/{name}.svg")
             assert first.status_code == 200
             assert first.content == second.content, f"{name}.svg differs between renders"
+
+
+_DRAW_IN_A_FRESH_PROCESS = """
+import hashlib, json, sys
+import vl_convert
+spec = json.load(sys.stdin)
+print(hashlib.sha256(vl_convert.vegalite_to_svg(spec).encode()).hexdigest())
+print(hashlib.sha256(vl_convert.vegalite_to_png(spec, scale=2)).hexdigest())
+"""
+
+
+@pytest.mark.usefixtures("loaded")
+async def test_another_worker_draws_the_same_bytes_after_drawing_other_charts(
+    client: Client,
+) -> None:
+    # Each worker process has its own Vega engine, and the ETag names the data, not the bytes:
+    # no counter, id or timestamp may make one worker's drawing differ from another's.
+    for name in CHARTS:
+        spec = (await client.get(f"/v1/charts/{name}.vl.json")).content
+        svg = vl_convert.vegalite_to_svg(json.loads(spec))  # after the other charts drawn here
+        png = vl_convert.vegalite_to_png(json.loads(spec), scale=2)
+        with anyio.fail_after(120):
+            drawn = await anyio.run_process(
+                [sys.executable, "-c", _DRAW_IN_A_FRESH_PROCESS], input=spec
+            )
+        fresh = drawn.stdout.split()
+        assert fresh == [
+            hashlib.sha256(svg.encode()).hexdigest().encode(),
+            hashlib.sha256(png).hexdigest().encode(),
+        ], f"{name} is drawn differently in another process"
 
 
 def _fields(settings: Settings) -> dict[str, Any]:
