@@ -6,7 +6,12 @@ BENCH_SRC=$ROOT/tools/bench
 BENCH_HOME=$ROOT/.bench          # gitignored: data dirs, run state, logs, results
 PY=$ROOT/.venv/bin/python
 EEDRAWS=$ROOT/.venv/bin/eedraws
+# ../shared beside the checkout; from a git worktree (/work/wt/NAME), the nearest ancestor's.
 SHARED=$ROOT/../shared
+for _dir in "$ROOT/.." "$ROOT/../.." "$ROOT/../../.."; do
+  [ -d "$_dir/shared/bench" ] && { SHARED=$(cd "$_dir/shared" && pwd); break; }
+done
+unset _dir
 REAL_DATA=$SHARED/data/ircc/ee_rounds_123_en.2026-04-21.json
 SEED_DATA=$ROOT/api/ingest/seed/ee_rounds_123_en.json.gz
 
