@@ -28,6 +28,13 @@ class Column(msgspec.Struct, frozen=True):
     path: str = ""
     # XLSX number format; the type's default when empty.
     format: str = ""
+    # The SQL column holding the value (PostgreSQL writes the CSV of draws); default: the path
+    # with dots as underscores ("category.slug" is category_slug).
+    sql: str = ""
+
+    @property
+    def sql_column(self) -> str:
+        return self.sql or (self.path or self.name).replace(".", "_")
 
     def value(self, row: Any) -> Any:
         value = row
@@ -61,7 +68,7 @@ def _draw_columns() -> tuple[Column, ...]:
             "the round's number as IRCC publishes it: `385`, and `91a`/`91b` for the two rounds "
             "of 30 May 2018 (text)",
         ),
-        Column("date", "date", "Date", 11, "date of the round (`YYYY-MM-DD`)"),
+        Column("date", "date", "Date", 11, "date of the round (`YYYY-MM-DD`)", sql="draw_date"),
         Column(
             "category_slug",
             "text",

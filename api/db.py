@@ -23,6 +23,10 @@ log = logging.getLogger("eedraws.db")
 MIGRATION_LOCK = 0x6565_6D69  # "eemi"
 INGEST_LOCK = 0x6565_696E  # "eein"
 
+# Every connection's: dates and timestamps as text are ISO 8601 whatever the server's default
+# (the CSV of draws is written by PostgreSQL, api/exports.py).
+SERVER_SETTINGS = {"DateStyle": "ISO, YMD"}
+
 _NAME_HEADER = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 
 
@@ -96,7 +100,11 @@ async def create_pool(
         command_timeout=timeouts.command,
         # Queries filter with `$n IS NULL OR ...`; a plan made for the actual values turns a
         # keyset cursor into an index range scan, so page 20,000 costs what page 1 does.
-        server_settings={"plan_cache_mode": "force_custom_plan", **timeouts.server_settings()},
+        server_settings={
+            "plan_cache_mode": "force_custom_plan",
+            **SERVER_SETTINGS,
+            **timeouts.server_settings(),
+        },
         # asyncpg's default reset costs a round trip per release. Our sessions hold no state
         # (reads are single statements; the refresh lock is released in a finally).
         reset=_keep_session,
@@ -206,7 +214,7 @@ class ServingDb:
 
 
 async def connect(database_url: str) -> asyncpg.Connection:
-    conn: asyncpg.Connection = await asyncpg.connect(database_url)
+    conn: asyncpg.Connection = await asyncpg.connect(database_url, server_settings=SERVER_SETTINGS)
     await _init_connection(conn)
     return conn
 

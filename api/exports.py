@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import msgspec
@@ -26,7 +26,9 @@ FLAG_SEPARATOR = ";"
 BOM = "\ufeff".encode()
 # Characters a spreadsheet may read as the start of a formula (OWASP "CSV injection").
 _FORMULA_LEADS = frozenset("=+-@\t\r")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# ASCII digits only: what a spreadsheet reads as a number, and what PostgreSQL's twin of this
+# rule (_SQL_GUARD) matches.
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 class About(msgspec.Struct, frozen=True, kw_only=True):
@@ -78,6 +80,62 @@ def csv_bytes(table: Table, rows: Iterable[Any], *, bom: bool = False) -> bytes:
     writer.writerows([_csv_cell(c, c.value(row)) for c in columns] for row in rows)
     body = buffer.getvalue().encode("utf-8")
     return BOM + body if bom else body
+
+
+def csv_document(table: Table, lines: bytes, *, bom: bool = False) -> bytes:
+    """The file ``csv_bytes`` writes, from its data lines already written (``csv_line_sql``)."""
+    return csv_bytes(table, (), bom=bom) + lines
+
+
+# --- CSV written by PostgreSQL ---------------------------------------------------------------
+# The same bytes as csv_bytes, each line made by the statement that reads the rows, so a large
+# export costs no Python per cell (docs/benchmarks.md, "Cold path"). Each rule above has its
+# SQL twin here; tests/integration/test_sql_csv.py holds the two to the same bytes.
+
+# spreadsheet_text: a formula lead, unless the whole value reads as a number (ASCII, as _NUMBER).
+_SQL_GUARD = (
+    r"CASE WHEN left({v}, 1) IN ('=', '+', '-', '@', E'\t', E'\r') "
+    r"AND {v} !~ '^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$' "
+    r"THEN '''' || {v} ELSE {v} END"
+)
+# The csv module's QUOTE_MINIMAL: quoted when holding the delimiter, a quote or a line break.
+_SQL_QUOTE = (
+    r"""CASE WHEN {v} ~ '[",\r\n]' THEN '"' || replace({g}, '"', '""') || '"' ELSE {g} END"""
+)
+
+
+def _sql_text(column: str) -> str:
+    # An empty text comes out empty, as None does: no NULLIF needed (it cost a fifth).
+    return _SQL_QUOTE.format(v=column, g=_SQL_GUARD.format(v=column))
+
+
+# Dates and whole-second timestamps by their text output, which is ISO 8601 under the DateStyle
+# db.SERVER_SETTINGS pins (to_char is slower); msgspec's spelling: UTC as Z, microseconds only
+# when there are some.
+_SQL_CELLS: dict[str, Callable[[str], str]] = {
+    "text": _sql_text,
+    "list": lambda c: _sql_text(f"array_to_string({c}, '{FLAG_SEPARATOR}')"),
+    "int": lambda c: f"{c}::text",
+    "bool": lambda c: f"CASE WHEN {c} THEN 'true' WHEN NOT {c} THEN 'false' END",
+    "date": lambda c: f"{c}::text",
+    "datetime": lambda c: (
+        f"CASE WHEN {c} = date_trunc('second', {c}) "
+        f"THEN replace(({c} AT TIME ZONE 'UTC')::text, ' ', 'T') || 'Z' "
+        f"""ELSE to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END"""
+    ),
+}
+
+
+def csv_line_sql(table: Table) -> str:
+    """An SQL expression: one CSV line (CRLF included) of ``table``, from a row holding each
+    column's ``sql_column``. Python and PostgreSQL spell floats differently, so a table with a
+    float column is refused."""
+    cells = []
+    for column in table.columns:
+        if column.type not in _SQL_CELLS:
+            raise ValueError(f"PostgreSQL does not write {column.type} cells ({column.name})")
+        cells.append(_SQL_CELLS[column.type](column.sql_column))
+    return f"array_to_string(ARRAY[{', '.join(cells)}], ',', '') || E'\\r\\n'"
 
 
 # --- XLSX ----------------------------------------------------------------------------------

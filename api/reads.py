@@ -16,8 +16,10 @@ from typing import Any, Protocol
 
 import msgspec
 
+from api.columns import DRAWS
 from api.db import query
 from api.errors import InvalidParameter, NotFound
+from api.exports import csv_line_sql
 from api.filters import DEFAULT_LIMIT as DEFAULT_LIMIT
 from api.filters import FILTERS, check_int_range, check_slug, echo, parse_choice, where_clause
 from api.filters import MAX_LIMIT as MAX_LIMIT
@@ -93,6 +95,18 @@ def _list_draws_sql(sort: str) -> str:
         cast=order.cast,
         op="<" if order.descending else ">",
         dir="DESC" if order.descending else "ASC",
+    )
+
+
+def _page_args(q: DrawQuery, *extra: Any) -> tuple[Any, ...]:
+    """The arguments of ``_list_draws_sql(q.sort)``, then ``extra``."""
+    after = decode_cursor(q.cursor, q.sort) if q.cursor else None
+    return (
+        *q.filter.args(),
+        after.key if after else None,
+        after.seq if after else None,
+        None if q.limit is None else q.limit + 1,
+        *extra,
     )
 
 
@@ -183,21 +197,47 @@ class DrawRows(msgspec.Struct, frozen=True, kw_only=True):
 async def list_draws(db: Db, q: DrawQuery) -> DrawRows:
     """Draws matching ``q.filter`` in ``q.sort`` order after ``q.cursor``: ``q.limit`` of them,
     or every one when ``q.limit`` is None."""
-    after = decode_cursor(q.cursor, q.sort) if q.cursor else None
+    args = _page_args(q)
     await _check_categories(db, q.filter.categories)
-    rows = await db.fetch(
-        _list_draws_sql(q.sort),
-        *q.filter.args(),
-        after.key if after else None,
-        after.seq if after else None,
-        None if q.limit is None else q.limit + 1,
-    )
+    rows = await db.fetch(_list_draws_sql(q.sort), *args)
     page = rows if q.limit is None else rows[: q.limit]
     # The cursor of a row is made from what the query returned for it (its sort key and seq).
     cursors = [encode_cursor(q.sort, r["sort_key"], r["seq"]) for r in page]
     more = q.limit is not None and len(rows) > q.limit
     return DrawRows(
         draws=[_draw(r) for r in page], cursors=cursors, next_cursor=cursors[-1] if more else None
+    )
+
+
+@functools.cache
+def _draws_csv_sql(sort: str) -> str:
+    """draws_csv over ``_list_draws_sql(sort)``; the page size is its last argument."""
+    order = _ORDERS[sort]
+    return query("draws_csv").format(
+        page=_list_draws_sql(sort).rstrip().rstrip(";"),
+        line=csv_line_sql(DRAWS),
+        size=f"${len(DrawFilter.__struct_fields__) + 4}",
+        dir="DESC" if order.descending else "ASC",
+    )
+
+
+class CsvLines(msgspec.Struct, frozen=True, kw_only=True):
+    """Rows as CSV data lines (no header), and the cursor of the next page if there is one."""
+
+    lines: bytes
+    next_cursor: str | None
+
+
+async def draws_csv(db: Db, q: DrawQuery) -> CsvLines:
+    """``list_draws``' rows as the CSV lines ``exports.csv_bytes`` would write for them
+    (``columns.DRAWS``), written by PostgreSQL in the statement that reads them."""
+    args = _page_args(q, q.limit)
+    await _check_categories(db, q.filter.categories)
+    row = await db.fetchrow(_draws_csv_sql(q.sort), *args)
+    more = bool(row["more"])
+    return CsvLines(
+        lines=row["lines"].encode(),
+        next_cursor=encode_cursor(q.sort, row["last_key"], row["last_seq"]) if more else None,
     )
 
 

@@ -25,6 +25,18 @@ PAST_ROUND = CacheControlHeader(public=True, max_age=3600, stale_while_revalidat
 async def list_draws(
     request: Request[Any, Any, Any], db: Database, draw_query: DrawQuery, output: Output
 ) -> Response[Any]:
+    if output.format.name == "csv":
+        # PostgreSQL writes the lines: no struct per row, no Python per cell.
+        csv = await reads.draws_csv(db, draw_query)
+        listing = Listing(
+            table=DRAWS,
+            rows=(),
+            json=None,
+            name_parts=draw_query.filter.describe(),
+            next_cursor=csv.next_cursor,
+            csv_lines=csv.lines,
+        )
+        return await respond(request, db, output, listing)
     rows = await reads.list_draws(db, draw_query)
     listing = Listing(
         table=DRAWS,

@@ -76,6 +76,8 @@ class Listing(msgspec.Struct, frozen=True, kw_only=True):
     # Says what was asked in a file's name: ("healthcare",) -> eedraws-draws-healthcare-...
     name_parts: tuple[str, ...] = ()
     next_cursor: str | None = None
+    # The CSV's data lines when PostgreSQL already wrote them (rows and json are then unused).
+    csv_lines: bytes | None = None
 
 
 # --- choosing a format -----------------------------------------------------------------
@@ -173,7 +175,9 @@ async def respond(
         data_changed_at=stamp.data_changed_at,
         query=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     )
-    if fmt.name == "csv":
+    if fmt.name == "csv" and listing.csv_lines is not None:
+        body = exports.csv_document(listing.table, listing.csv_lines, bom=output.bom)
+    elif fmt.name == "csv":
         body = exports.csv_bytes(listing.table, listing.rows, bom=output.bom)
     else:
         # XlsxWriter's constant-memory mode writes temporary files: keep that off the loop.

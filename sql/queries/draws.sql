@@ -51,3 +51,14 @@ SELECT s.data_version, s.changed_at,
        (SELECT max(draw_date) FROM draws) AS newest_draw_date,
        (SELECT source FROM ingest_runs ORDER BY id DESC LIMIT 1) AS source
 FROM data_state s;
+
+-- name: draws_csv
+-- The rows of list_draws (its query as the page, with limit = size + 1) as CSV lines written
+-- here, each line made from the column table (api/exports.py csv_line_sql). The last row of the
+-- page gives the next cursor when a row follows it; a NULL size: every row.
+SELECT coalesce(string_agg({line}, '' ORDER BY n) FILTER (WHERE {size}::int IS NULL OR n <= {size}), '') AS lines,
+       count(*) > {size} AS more,
+       max(sort_key) FILTER (WHERE n = {size}) AS last_key,
+       max(seq) FILTER (WHERE n = {size}) AS last_seq
+FROM (SELECT *, row_number() OVER (ORDER BY sort_key {dir}, seq {dir}) AS n
+      FROM ({page}) page) numbered;
