@@ -183,12 +183,35 @@ async def _check_categories(db: Db, slugs: Sequence[str]) -> None:
         )
 
 
-class DrawRows(msgspec.Struct, frozen=True, kw_only=True):
-    """Draws as a query returned them, each with the cursor that resumes after it."""
+class DrawRows:
+    """Draws as a query returned them, each with the cursor that resumes after it.
 
-    draws: list[Draw]
-    cursors: list[str]
-    next_cursor: str | None
+    A row's cursor is made from what the query returned for it (its sort key and seq), when
+    asked for: a page answered without its cursors (a REST page, most GraphQL pages) encodes
+    one, the next page's, or none."""
+
+    __slots__ = ("_cursors", "_keys", "draws", "more", "sort")
+
+    def __init__(self, sort: str, rows: Sequence[Any], *, more: bool) -> None:
+        self.sort = sort
+        self.draws = [_draw(r) for r in rows]
+        self._keys = [(r["sort_key"], r["seq"]) for r in rows]
+        self.more = more
+        self._cursors: list[str] | None = None
+
+    @property
+    def cursors(self) -> list[str]:
+        if self._cursors is None:
+            self._cursors = [encode_cursor(self.sort, key, seq) for key, seq in self._keys]
+        return self._cursors
+
+    @property
+    def next_cursor(self) -> str | None:
+        if not self.more:
+            return None
+        if self._cursors is not None:
+            return self._cursors[-1]
+        return encode_cursor(self.sort, *self._keys[-1])
 
     def page(self) -> DrawPage:
         return DrawPage(data=self.draws, next_cursor=self.next_cursor)
@@ -201,12 +224,7 @@ async def list_draws(db: Db, q: DrawQuery) -> DrawRows:
     await _check_categories(db, q.filter.categories)
     rows = await db.fetch(_list_draws_sql(q.sort), *args)
     page = rows if q.limit is None else rows[: q.limit]
-    # The cursor of a row is made from what the query returned for it (its sort key and seq).
-    cursors = [encode_cursor(q.sort, r["sort_key"], r["seq"]) for r in page]
-    more = q.limit is not None and len(rows) > q.limit
-    return DrawRows(
-        draws=[_draw(r) for r in page], cursors=cursors, next_cursor=cursors[-1] if more else None
-    )
+    return DrawRows(q.sort, page, more=q.limit is not None and len(rows) > q.limit)
 
 
 @functools.cache
@@ -778,14 +796,7 @@ async def draws_of_categories(
         by_slug[row["category_slug"]].append(row)
     pages = {}
     for slug, found in by_slug.items():
-        page = found[:limit]
-        cursors = [encode_cursor(sort, r["sort_key"], r["seq"]) for r in page]
-        more = len(found) > limit
-        pages[slug] = DrawRows(
-            draws=[_draw(r) for r in page],
-            cursors=cursors,
-            next_cursor=cursors[-1] if more else None,
-        )
+        pages[slug] = DrawRows(sort, found[:limit], more=len(found) > limit)
     return pages
 
 

@@ -60,6 +60,20 @@ def _sub_response() -> Response[Any]:
     return Response({}, background=BackgroundTasks([]))
 
 
+def _http_context(
+    custom_context: Context, response: Response[Any], request: Request[Any, Any, Any]
+) -> Context:
+    # Strawberry's getter for this is async, as is its root value's: Litestar then resolves
+    # the two in a task group of their own on every request (a twelfth of a cold POST).
+    custom_context.request = request
+    custom_context.response = response
+    return custom_context
+
+
+def _no_root_value() -> None:
+    return None
+
+
 def _persisted_queries(request: Request[Any, Any, Any]) -> PersistedQueries:
     state = request.app.state
     store: PersistedQueries | None = state.get("persisted_queries")
@@ -135,6 +149,8 @@ class EedrawsGraphQLController(GraphQLController[Context, None]):
     dependencies: ClassVar[Dependencies] = {  # type: ignore[misc]
         **GraphQLController.dependencies,
         "custom_context": Provide(_context, sync_to_thread=False),
+        "context": Provide(_http_context, sync_to_thread=False),
+        "root_value": Provide(_no_root_value, sync_to_thread=False),
         # Strawberry's default builds this in a worker thread: a thread hop per request.
         "response": Provide(_sub_response, sync_to_thread=False),
     }

@@ -34,12 +34,13 @@ Serialize = Callable[[Any], Any]
 
 
 class _LeafPlan:
-    __slots__ = ("attr", "is_list", "serialize")
+    __slots__ = ("attr", "is_list", "nullable", "serialize")
 
-    def __init__(self, attr: str, serialize: Serialize, *, is_list: bool) -> None:
+    def __init__(self, attr: str, serialize: Serialize, *, is_list: bool, nullable: bool) -> None:
         self.attr = attr
         self.serialize = serialize
         self.is_list = is_list
+        self.nullable = nullable
 
 
 class _ObjectPlan:
@@ -71,6 +72,7 @@ def _plan(parent_type: GraphQLObjectType, field_name: str) -> _LeafPlan | _Objec
     if strawberry_field.default_resolver is not getattr:
         return None
     type_ = field_def.type
+    nullable = not isinstance(type_, GraphQLNonNull)
     if isinstance(type_, GraphQLNonNull):
         inner = type_.of_type
         if isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
@@ -84,7 +86,7 @@ def _plan(parent_type: GraphQLObjectType, field_name: str) -> _LeafPlan | _Objec
         serialize, is_list = _leaf_serializer(type_), False
     if serialize is None:
         return None
-    return _LeafPlan(strawberry_field.python_name, serialize, is_list=is_list)
+    return _LeafPlan(strawberry_field.python_name, serialize, is_list=is_list, nullable=nullable)
 
 
 def _leaf_value(plan: _LeafPlan, source: Any) -> Any:
@@ -103,7 +105,109 @@ def _leaf_value(plan: _LeafPlan, source: Any) -> Any:
     return Undefined if serialized is None else serialized
 
 
+class _Fallback(Exception):
+    """A value the list fast path cannot answer as graphql-core would: it takes its own path."""
+
+
+# One field of a compiled selection, by kind: (_LEAF, response name, attribute, serialize,
+# nullable), (_LIST_LEAF, ...) for a list of non-null leaves, (_OBJECT, response name,
+# attribute, the object's compiled selection), (_TYPENAME, response name, type name).
+_LEAF, _LIST_LEAF, _OBJECT, _TYPENAME = range(4)
+_Compiled = list[tuple[Any, ...]]
+
+
+def _object_values(compiled: _Compiled, source: Any) -> dict[str, Any]:
+    """The result of ``compiled`` on ``source``; raises (``_Fallback`` or the error itself) for
+    anything graphql-core must answer: a null in a non-null field, a value that does not
+    serialize."""
+    result: dict[str, Any] = {}
+    for field in compiled:
+        kind = field[0]
+        if kind == _TYPENAME:
+            result[field[1]] = field[2]
+            continue
+        value = getattr(source, field[2])
+        if value is None:
+            # Null is the answer where the schema allows it; elsewhere an error to report.
+            if kind != _LEAF or not field[4]:
+                raise _Fallback
+        elif kind == _LEAF:
+            value = field[3](value)
+            if value is None:
+                raise _Fallback
+        elif kind == _OBJECT:
+            value = _object_values(field[3], value)
+        else:
+            serialize = field[3]
+            value = [serialize(item) for item in value]
+            if None in value:
+                raise _Fallback
+        result[field[1]] = value
+    return result
+
+
 class FastLeavesExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def _plan_of(self, parent_type: GraphQLObjectType, field_name: str) -> Any:
+        key = (parent_type, field_name)
+        plan = _plans.get(key, Undefined)
+        if plan is Undefined:
+            plan = _plans[key] = _plan(*key)
+        return plan
+
+    def _compile(self, object_type: GraphQLObjectType, field_details_list: Any) -> _Compiled | None:
+        """The selection on ``object_type`` as plain reads, or None when any field of it (or of
+        an object below it) needs graphql-core: a resolver, arguments, a deferral."""
+        grouped, deferred, forbidden = self.collect_subfields(object_type, field_details_list)
+        if deferred or forbidden:
+            return None
+        compiled: _Compiled = []
+        for response_name, details in grouped.items():
+            field_name = details[0].node.name.value
+            if field_name == "__typename":
+                compiled.append((_TYPENAME, response_name, object_type.name))
+                continue
+            plan = self._plan_of(object_type, field_name)
+            if isinstance(plan, _ObjectPlan):
+                sub = self._compile(plan.object_type, details)
+                if sub is None:
+                    return None
+                compiled.append((_OBJECT, response_name, plan.attr, sub))
+            elif isinstance(plan, _LeafPlan):
+                kind = _LIST_LEAF if plan.is_list else _LEAF
+                compiled.append((kind, response_name, plan.attr, plan.serialize, plan.nullable))
+            else:
+                return None
+        return compiled
+
+    def complete_iterable_value(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        items: Any,
+        position_context: Any,
+    ) -> Any:
+        # A list of objects whose whole selection is plain reads (a page's edges and nodes):
+        # one tight loop instead of graphql-core's per-item, per-field completion.
+        inner = item_type.of_type if isinstance(item_type, GraphQLNonNull) else None
+        if (
+            isinstance(inner, GraphQLObjectType)
+            and inner.is_type_of is None
+            and isinstance(items, list)
+            and not (self.middleware_manager and self.middleware_manager.middlewares)
+            and self.get_stream_usage(field_details_list, path) is None
+        ):
+            compiled = self._compile(inner, field_details_list)
+            if compiled is not None:
+                try:
+                    return [_object_values(compiled, item) for item in items]
+                except Exception:  # graphql-core's path reports it, located
+                    pass
+        return super().complete_iterable_value(
+            item_type, field_details_list, info, path, items, position_context
+        )
+
     def execute_field(
         self,
         parent_type: GraphQLObjectType,
@@ -113,10 +217,7 @@ class FastLeavesExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         if not self.middleware_manager or not self.middleware_manager.middlewares:
-            key = (parent_type, field_details_list[0].node.name.value)
-            plan = _plans.get(key, Undefined)
-            if plan is Undefined:
-                plan = _plans[key] = _plan(*key)
+            plan = self._plan_of(parent_type, field_details_list[0].node.name.value)
             if isinstance(plan, _ObjectPlan):
                 value = getattr(source, plan.attr, None)
                 if value is not None:
@@ -124,7 +225,7 @@ class FastLeavesExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         plan.object_type, field_details_list, path, value, position_context
                     )
             elif plan is not None:
-                value = _leaf_value(plan, source)  # type: ignore[arg-type]
+                value = _leaf_value(plan, source)
                 if value is not Undefined:
                     return value
         return super().execute_field(
