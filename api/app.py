@@ -16,7 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Contact, License, Server, Tag
 from litestar.types import ASGIApp
 
-from api import db, edge, metrics, ratelimit, read_pool, refresh
+from api import db, dependency_batches, edge, metrics, ratelimit, read_pool, refresh
 from api.data_version import DataVersion
 from api.graphql.controller import graphql_router
 from api.reads import Db
@@ -127,6 +127,8 @@ def _rate_limiter(settings: Settings) -> ratelimit.RateLimiter | None:
 
 
 def create_app(settings: Settings) -> Litestar:
+    dependency_batches.resolve_sync_batches_inline()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         timeouts = db.Timeouts(

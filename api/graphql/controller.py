@@ -63,8 +63,8 @@ def _sub_response() -> Response[Any]:
 def _http_context(
     custom_context: Context, response: Response[Any], request: Request[Any, Any, Any]
 ) -> Context:
-    # Strawberry's getter for this is async, as is its root value's: Litestar then resolves
-    # the two in a task group of their own on every request (a twelfth of a cold POST).
+    # Strawberry's getters for this and the root value are async: Litestar would resolve them
+    # in a task group per request (api/dependency_batches.py resolves sync ones inline).
     custom_context.request = request
     custom_context.response = response
     return custom_context
