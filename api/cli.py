@@ -58,8 +58,8 @@ def _parser() -> argparse.ArgumentParser:
         "--header-timeout",
         type=float,
         default=5.0,
-        help="seconds a client has to send a request's headers, also the idle time after which "
-        "a kept-alive connection is closed (1-60; default 5)",
+        help="seconds a connection may stay silent before it sends a request's headers in full: "
+        "a new one, a kept-alive one between requests, a slow one (1-60; default 5)",
     )
     serve.add_argument(
         "--max-connections",
@@ -69,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--backlog", type=int, default=2048, help="connections queued by the kernel (default 2048)"
+    )
+    serve.add_argument(
+        "--shutdown-timeout",
+        type=int,
+        default=20,
+        help="seconds the workers get after SIGTERM to answer the requests they hold before they "
+        "are killed (default 20); the queued connections are accepted before that",
     )
     serve.set_defaults(run=_serve)
 
@@ -116,9 +123,10 @@ async def _migrate_and_load(settings: Settings, *, load: bool) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from granian import Granian
-    from granian.constants import Interfaces, Loops
+    from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
+
+    from api.serving import Server
 
     settings = _settings(args.source)
     parse_rate_limit(settings.rate_limit)  # a bad EEDRAWS_RATE_LIMIT stops us here, not each worker
@@ -141,7 +149,7 @@ def _serve(args: argparse.Namespace) -> int:
         # 1.2-1.4x on cached GETs, 0.73x on cached POSTed GraphQL, at parity when cold.
         # The workers build the app from the environment set above.
         _raise_open_files_limit()
-        Granian(
+        Server(
             "api.app:app_from_env",
             factory=True,
             interface=Interfaces.ASGI,
@@ -159,11 +167,19 @@ def _serve(args: argparse.Namespace) -> int:
             # (backlog / workers, about 1,000) let ~1,000 idle sockets lock everyone out.
             backpressure=args.max_connections,
             backlog=args.backlog,
-            # Slow-header clients (slowloris) and idle kept-alive connections are closed after
-            # this; see docs/operations.md for what it does not cover.
+            # HTTP/1.1 only: in granian's default "auto" mode hyper-util waits with no timer for
+            # the first bytes that tell HTTP/1 from HTTP/2, so a connection that never sends one
+            # was never closed. With HTTP/1 only, hyper's header timer starts at the accept: new
+            # silent connections, idle kept-alive ones and slow-header clients all end after it.
+            # (docs/decisions/0008-one-listening-socket.md: what is given up, h2c.)
+            http=HTTPModes.http1,
             http1_settings=HTTP1Settings(
                 header_read_timeout=int(min(max(args.header_timeout, 1.0), 60.0) * 1000)
             ),
+            # SIGTERM: the queued connections are accepted first (api/serving.py), then each
+            # worker answers what it holds, within this.
+            workers_kill_timeout=max(1, args.shutdown_timeout),
+            drain_seconds=5.0,
         ).serve()
     return 0
 

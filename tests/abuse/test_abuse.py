@@ -34,6 +34,7 @@ from api.settings import Settings
 from tests.support.db import FIXTURES, Ingest
 from tests.support.pgproxy import PgProxy, pg_proxy
 from tests.support.server import served
+from tests.support.waiting import wait_until
 
 G = "/graphql"
 REST_BUDGET = 5.0
@@ -42,6 +43,8 @@ REST_BUDGET = 5.0
 IMAGE_BUDGET = 15.0
 GRAPHQL_BUDGET = 10.0
 HEALTH_BUDGET = 5.0  # one worker left while another is replaced, on a shared 2-core machine
+CLIENT_THREADS = 5  # 4 fuzzing, 1 polling /healthz
+RESPAWN_BOUND = 90.0
 IDLE_SOCKETS = 300
 SLOW_SOCKETS = 100
 FUZZ_VALUES = [
@@ -216,6 +219,18 @@ def workers_of(port: int) -> list[psutil.Process]:
     ]
 
 
+def replacement(port: int, before: set[int], proxy: PgProxy) -> psutil.Process | None:
+    """The worker started in the killed one's place (not one of the pids ``before``), once it has
+    read the data version through the proxy (its cache serves nothing before that), else None."""
+    for worker in workers_of(port):
+        if worker.pid in before:
+            continue
+        with contextlib.suppress(psutil.Error):
+            if any(c.raddr and c.raddr.port == proxy.port for c in worker.net_connections("tcp")):
+                return worker
+    return None
+
+
 def outage(record: Record, port: int, proxy: PgProxy) -> None:
     """The serving role's PostgreSQL goes away for a while, then comes back."""
     timed(record, "outage", port, "GET", "/v1/draws/latest")  # cached from now on
@@ -275,22 +290,23 @@ def test_under_abuse_it_answers_throughout_with_no_5xx_but_honest_503s_within_bu
             targets = rest_targets(port)
             bodies = graphql_bodies()
             with held_connections(port), health_poller(port, record):
-                with ThreadPoolExecutor(4) as pool:
+                with ThreadPoolExecutor(CLIENT_THREADS - 1) as pool:  # and the poller
                     half = len(targets) // 2
                     list(pool.map(lambda t: timed(record, "fuzz", port, "GET", t), targets[:half]))
-                    victim = workers_of(port)[0].pid
-                    os.kill(victim, signal.SIGKILL)
+                    before = {w.pid for w in workers_of(port)}
+                    os.kill(min(before), signal.SIGKILL)
                     list(pool.map(lambda t: timed(record, "fuzz", port, "GET", t), targets[half:]))
                     list(
                         pool.map(
                             lambda b: timed(record, "graphql", port, "POST", "/graphql", b), bodies
                         )
                     )
-                deadline = time.monotonic() + 20
-                while victim in {w.pid for w in workers_of(port)} or len(workers_of(port)) < 2:
-                    assert time.monotonic() < deadline, "the killed worker was not replaced"
-                    time.sleep(0.2)
-                time.sleep(3)  # the new worker's start-up (its cache needs the data version)
+                # Waited for, not slept on: a loaded 2-core machine takes a while to start one.
+                wait_until(
+                    lambda: replacement(port, before, proxy) is not None,
+                    RESPAWN_BOUND,
+                    "the killed worker replaced and its data version read",
+                )
                 outage(record, port, proxy)
             elapsed = time.monotonic() - started
 
@@ -299,9 +315,11 @@ def test_under_abuse_it_answers_throughout_with_no_5xx_but_honest_503s_within_bu
     for phase, figure in figures.items():
         print(f"  {phase}: {figure}")
 
-    # A worker killed mid-request: the few requests in its hands or queue get no answer.
+    # A worker killed mid-request: the requests in its hands get no answer, at most one per
+    # client thread. Its queued connections are not lost: the workers share one listening socket
+    # (api/serving.py); with a socket per worker, 8 were.
     unanswered = [o for o in record.outcomes if o.status == 0]
-    assert len(unanswered) <= 8, unanswered[:10]
+    assert len(unanswered) <= CLIENT_THREADS, unanswered[:10]
     errors = [
         o for o in record.outcomes if o.status >= 500 and not (o.status == 503 and o.retry_after)
     ]
