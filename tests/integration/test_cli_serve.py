@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.support.db import FIXTURES
-from tests.support.server import free_port
-from tests.support.waiting import get_json, wait_for_json, wait_until
+from tests.support.server import free_port, wait_until_up
+from tests.support.waiting import get_json, wait_until
 
 EEDRAWS = [sys.executable, "-m", "api.cli"]
+STARTUP_BOUND = 300.0
 
 
 @pytest.fixture
@@ -41,7 +42,10 @@ def test_serve_loads_an_empty_store_and_shows_a_concurrent_ingest_without_restar
         stderr=subprocess.PIPE,
     )
     try:
-        status = wait_for_json(f"{base}/v1/status", 60)
+        # Waited for, bounded generously: initdb, migrations and the first ingest take ~15 s
+        # alone and over 60 s on a loaded 2-core machine. A server that exits fails at once.
+        wait_until_up(base, server, STARTUP_BOUND)
+        status = get_json(f"{base}/v1/status")
         assert status["draws"] == 14
         assert get_json(f"{base}/v1/draws/latest")["number"] == "411"
         ingest = subprocess.run(
@@ -61,7 +65,7 @@ def test_serve_loads_an_empty_store_and_shows_a_concurrent_ingest_without_restar
         )
     finally:
         server.send_signal(signal.SIGTERM)
-        _, stderr = server.communicate(timeout=60)
+        _, stderr = server.communicate(timeout=STARTUP_BOUND)
     assert server.returncode == 0, stderr.decode()[-2000:]
     assert not (tmp_path / "data" / "pg" / "postmaster.pid").exists(), "PostgreSQL left running"
 

@@ -66,7 +66,7 @@ def served(
     *,
     workers: int = 1,
     env: Mapping[str, str] = {},
-    seconds: float = 60,
+    seconds: float = 180,  # a bound on the start, waited for: a loaded machine is slow
     args: Sequence[str] = (),
 ) -> Iterator[str]:
     """Serve ``settings``' store on 127.0.0.1 and yield the base URL; stop the server on exit."""
