@@ -106,9 +106,11 @@ class Server(MPServer):
 
     def _drop_shared_socket(self) -> None:
         # Called at shutdown before the workers are stopped: they are still accepting.
-        if self._sso is not None and self._sso.family in (socket.AF_INET, socket.AF_INET6):
+        sock: socket.socket | None = self._sso
+        tcp = sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6)
+        if sock is not None and tcp and sys.platform == "linux":  # SO_ATTACH_FILTER, TCP_INFO
             try:
-                queued, seconds = drain(self._sso, self.drain_seconds)
+                queued, seconds = drain(sock, self.drain_seconds)
             except OSError as exc:
                 log.warning("could not drain the listening socket: %s", exc)
             else:
