@@ -79,6 +79,7 @@ DRAW_COLUMNS = (
     "number", "seq", "draw_date", "name", "category_id", "category_version", "invitations",
     "crs_min", "programs", "run_at", "run_at_raw", "tie_break_at", "tie_break_at_raw",
     "pool_snapshot_date", "flags", "published", "first_run_id", "last_change_run_id",
+    "published_since", "published_latest",
 )
 # fmt: on
 
@@ -99,7 +100,9 @@ def published_text(moment: datetime) -> str:
 def draws(
     count: int, seed: int, category_ids: dict[str, int], run_id: int
 ) -> Iterator[tuple[object, ...]]:
-    """``count`` draws, oldest first: dates spread evenly from FIRST_DATE to LAST_DATE."""
+    """``count`` draws, oldest first: dates spread evenly from FIRST_DATE to LAST_DATE; all
+    published by one file, as new as its newest round (its vintage, as ingest counts it)."""
+    vintage = count * 100
     rng = random.Random(seed)
     span = (LAST_DATE - FIRST_DATE).days
     programs_only = [line for line in LINES if line.kind != "category"]
@@ -128,6 +131,7 @@ def draws(
             str(i), i * 100, draw_date, name, category_ids[line.slug], version, invitations,
             crs_min, line.programs, run_at, published_text(run_at), tie_break_at,
             published_text(tie_break_at), None, [], json.dumps(published), run_id, run_id,
+            vintage, vintage,
         )  # fmt: skip
 
 
@@ -184,8 +188,9 @@ async def generate(url: str, count: int, seed: int) -> None:
             run_id = await conn.fetchval(
                 """INSERT INTO ingest_runs (source, sha256, started_at, rounds_in_file, rounds_new,
                        rounds_changed, rounds_unchanged, categories_new, snapshots_changed,
-                       timestamps_flagged, changed_data)
-                   VALUES ($1, $2, now(), $3, $3, 0, 0, $4, 0, 0, true) RETURNING id""",
+                       timestamps_flagged, changed_data, vintage)
+                   VALUES ($1, $2, now(), $3, $3, 0, 0, $4, 0, 0, true, $3 * 100)
+                   RETURNING id""",
                 source,
                 hashlib.sha256(source.encode()).hexdigest(),
                 count,
