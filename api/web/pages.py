@@ -30,7 +30,7 @@ from api.charts import Chart, crs_chart, invitations_chart, pool_chart
 from api.charts.data import category_styles, pool_comparison
 from api.charts.specs import DEFAULT_WIDTH, Style
 from api.errors import ApiError, InvalidParameter, NotFound
-from api.filters import MAX_CRS, DrawFilter, DrawQuery, parse_int
+from api.filters import FILTERS, MAX_CRS, DrawFilter, DrawQuery, parse_int
 from api.models import Draw, DrawContext, Standing
 from api.rest.params import Database
 
@@ -125,34 +125,46 @@ class PickerEntry(msgspec.Struct, frozen=True, kw_only=True):
     checked: bool
 
 
+# The draw filters the dashboard's picker has fields for; any other filter of /v1/draws that a
+# shared link carries is applied too and kept through the forms as hidden fields.
+PICKED = ("category", "from", "to")
+
+
 class DashboardForm(msgspec.Struct, frozen=True, kw_only=True):
     """What the page's forms were sent, as typed, to fill them in again."""
 
-    categories: list[str]
-    date_from: str
-    date_to: str
+    # Each draw filter's non-blank values, by its name in the URL (a blank field is no filter).
+    filters: dict[str, list[str]]
     crs: str
 
     @classmethod
     def from_query(cls, query: MultiDict[str]) -> DashboardForm:
-        def last(name: str) -> str:
-            values = query.getall(name, [])
-            return values[-1].strip() if values else ""
+        def given(name: str) -> list[str]:
+            return [value.strip() for value in query.getall(name, []) if value.strip()]
 
-        return cls(
-            categories=[c for c in query.getall("category", []) if c],
-            date_from=last("from"),
-            date_to=last("to"),
-            crs=last("crs"),
-        )
+        filters = {spec.name: given(spec.name) for spec in FILTERS}
+        crs = given("crs")
+        return cls(filters={k: v for k, v in filters.items() if v}, crs=crs[-1] if crs else "")
+
+    @property
+    def categories(self) -> list[str]:
+        return self.filters.get("category", [])
+
+    @property
+    def date_from(self) -> str:
+        return self.filters.get("from", [""])[-1]
+
+    @property
+    def date_to(self) -> str:
+        return self.filters.get("to", [""])[-1]
+
+    @property
+    def other_filters(self) -> list[tuple[str, str]]:
+        """The filters the picker has no field for, as hidden fields' names and values."""
+        return [(k, v) for k, values in self.filters.items() if k not in PICKED for v in values]
 
     def draw_filter(self) -> DrawFilter:
-        raw: dict[str, list[str]] = {"category": self.categories}
-        if self.date_from:
-            raw["from"] = [self.date_from]
-        if self.date_to:
-            raw["to"] = [self.date_to]
-        return DrawFilter.parse(raw)
+        return DrawFilter.parse(self.filters)
 
     def score(self) -> int | None:
         if not self.crs:
@@ -161,11 +173,14 @@ class DashboardForm(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def chart_params(f: DrawFilter) -> list[tuple[str, str]]:
-    params = [("category", slug) for slug in f.categories]
-    if f.date_from:
-        params.append(("from", f.date_from.isoformat()))
-    if f.date_to:
-        params.append(("to", f.date_to.isoformat()))
+    """``f`` as a chart URL's query: every draw filter it sets, by its name in the URL."""
+    params: list[tuple[str, str]] = []
+    for spec in FILTERS:
+        value = getattr(f, spec.attr)
+        if spec.kind == "slug":
+            params.extend((spec.name, slug) for slug in value)
+        elif value is not None:
+            params.append((spec.name, str(value)))
     return params
 
 
@@ -245,7 +260,7 @@ class PagesController(Controller):
                 shown_width=HEADLINE_WIDTH,
             )
         except NotFound:
-            crs_message = "No round matches these categories and dates."
+            crs_message = "No round matches these filters."
         newest = (await reads.list_draws(db, DrawQuery(limit=NEWEST_DRAWS))).draws
         context: dict[str, Any] = {
             "as_of": await _as_of(db),
