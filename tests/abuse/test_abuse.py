@@ -43,6 +43,10 @@ REST_BUDGET = 5.0
 IMAGE_BUDGET = 15.0
 GRAPHQL_BUDGET = 10.0
 HEALTH_BUDGET = 5.0  # one worker left while another is replaced, on a shared 2-core machine
+# The budgets catch a stuck worker (the fragment bomb held one for minutes), not a scheduler: on
+# a machine whose run queue is k times its cores, every answer waits about k times longer, so
+# the budgets stretch by that factor (measured over the run, capped at 4). CI runs alone: ~1.
+MAX_LOAD_FACTOR = 4.0
 CLIENT_THREADS = 5  # 4 fuzzing, 1 polling /healthz
 RESPAWN_BOUND = 90.0
 IDLE_SOCKETS = 300
@@ -258,6 +262,11 @@ def outage(record: Record, port: int, proxy: PgProxy) -> None:
         time.sleep(0.2)
 
 
+def load_factor() -> float:
+    """How many times more runnable tasks than cores, over the last minute (at least 1)."""
+    return min(max(os.getloadavg()[0] / (os.cpu_count() or 1), 1.0), MAX_LOAD_FACTOR)
+
+
 def budget(outcome: Outcome) -> float:
     if outcome.phase == "graphql":
         return GRAPHQL_BUDGET
@@ -341,7 +350,9 @@ def test_under_abuse_it_answers_throughout_with_no_5xx_but_honest_503s_within_bu
         o for o in record.outcomes if o.status >= 500 and not (o.status == 503 and o.retry_after)
     ]
     assert not errors, "\n".join(f"{o.status} {o.what}" for o in errors)
-    slow = [o for o in record.outcomes if o.seconds > budget(o)]
+    load = load_factor()
+    print(f"  budgets stretched by the machine's load: x{load:.1f}")
+    slow = [o for o in record.outcomes if o.seconds > budget(o) * load]
     assert not slow, slow[:20]
     outage_statuses = [o.status for o in record.outcomes if o.phase == "outage"]
     assert outage_statuses.count(503) >= 5 and outage_statuses[0] == 200, outage_statuses

@@ -24,18 +24,21 @@ from tests.support.waiting import wait_until
 
 def workers_of(base: str) -> list[psutil.Process]:
     """granian's worker processes: children of the `eedraws serve` listening on base's port."""
-    port = int(base.rsplit(":", 1)[1])
-    server = next(
-        p
-        for p in psutil.process_iter(["cmdline"])
-        if p.info["cmdline"] and "serve" in p.info["cmdline"] and str(port) in p.info["cmdline"]
-    )
+    server = _server_of(int(base.rsplit(":", 1)[1]))
     # Workers are forked: same command line as the server (Redis, also a child, is not).
     return [
         child
         for child in server.children()
         if child.status() != psutil.STATUS_ZOMBIE and child.cmdline() == server.info["cmdline"]
     ]
+
+
+def _server_of(port: int) -> psutil.Process:
+    return next(
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if p.info["cmdline"] and "serve" in p.info["cmdline"] and str(port) in p.info["cmdline"]
+    )
 
 
 def get(base: str, path: str, timeout: float = 5.0) -> int:
@@ -162,14 +165,6 @@ def _enough_descriptors() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
 
 
-def _server_of(port: int) -> psutil.Process:
-    return next(
-        p
-        for p in psutil.process_iter(["cmdline"])
-        if p.info["cmdline"] and "serve" in p.info["cmdline"] and str(port) in p.info["cmdline"]
-    )
-
-
 def _accept_queue(port: int) -> int:
     """Connections the kernel completed on 127.0.0.1:port that the server has not accepted yet
     (for a listening socket, /proc/net/tcp's rx_queue is its accept queue; summed over the
@@ -180,6 +175,10 @@ def _accept_queue(port: int) -> int:
         if fields[1] == f"0100007F:{port:04X}" and fields[3] == "0A":  # LISTEN
             queued += int(fields[4].split(":")[1], 16)
     return queued
+
+
+HALF_REQUEST = b"GET /v1/draws/latest HTTP/1.1\r\nHost: x\r\n"
+END_OF_HEADERS = b"Connection: close\r\n\r\n"  # (kept alive, it would hold its slot)
 
 
 def _refuses_new_connections(port: int) -> bool:
@@ -199,17 +198,16 @@ async def test_sigterm_answers_every_connection_the_kernel_accepted_and_refuses_
         port = int(base.rsplit(":", 1)[1])
         server = _server_of(port)
         # Four clients in the middle of their headers hold the worker's four connection slots...
-        holding = [_open(port, b"GET /v1/draws/latest HTTP/1.1\r\nHost: x\r\n") for _ in range(4)]
+        holding = [_open(port, HALF_REQUEST) for _ in range(4)]
         # ...so these ten, each with its whole request sent, wait in the kernel's accept queue.
-        request = b"GET /v1/draws/latest HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        queued = [_open(port, request) for _ in range(10)]
+        queued = [_open(port, HALF_REQUEST + END_OF_HEADERS) for _ in range(10)]
         try:
             wait_until(lambda: _accept_queue(port) == 10, GENEROUS, "ten connections queued")
             server.send_signal(signal.SIGTERM)
             # The listening socket stays open but takes no new connection...
             wait_until(lambda: _refuses_new_connections(port), GENEROUS, "new connections refused")
-            for sock in holding:  # (a kept-alive one would hold its slot until it goes idle)
-                sock.sendall(b"Connection: close\r\n\r\n")
+            for sock in holding:
+                sock.sendall(END_OF_HEADERS)
             # ...while every connection it had accepted, held or queued, is answered.
             for sock in [*holding, *queued]:
                 sock.settimeout(GENEROUS)
@@ -231,15 +229,14 @@ async def test_a_killed_worker_takes_no_queued_connection_with_it(
         port = int(base.rsplit(":", 1)[1])
         wait_until(lambda: len(workers_of(base)) == 2, GENEROUS, "two workers up")
         # Both workers' slots held by clients in the middle of their headers...
-        holding = [_open(port, b"GET /v1/draws/latest HTTP/1.1\r\nHost: x\r\n") for _ in range(4)]
+        holding = [_open(port, HALF_REQUEST) for _ in range(4)]
         wait_until(
             lambda: sum(len(_clients_of(w, port)) for w in workers_of(base)) == 4,
             GENEROUS,
             "four connections accepted",
         )
         # ...so these ten wait in the kernel's accept queue.
-        request = b"GET /v1/draws/latest HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        queued = [_open(port, request) for _ in range(10)]
+        queued = [_open(port, HALF_REQUEST + END_OF_HEADERS) for _ in range(10)]
         try:
             wait_until(lambda: _accept_queue(port) == 10, GENEROUS, "ten connections queued")
             victim = workers_of(base)[0]
@@ -247,7 +244,7 @@ async def test_a_killed_worker_takes_no_queued_connection_with_it(
             victim.kill()
             for sock in holding:
                 with contextlib.suppress(OSError):
-                    sock.sendall(b"Connection: close\r\n\r\n")
+                    sock.sendall(END_OF_HEADERS)
             answered = []
             for sock in [*holding, *queued]:
                 sock.settimeout(GENEROUS)
