@@ -227,7 +227,7 @@ class Edge:
             cost = graphql_cost(state)
         else:
             await self._send_entry(send, status, entry, located, not_modified, head, decision)
-            cost = entry.cost
+            cost = 0 if not_modified else entry.cost  # a 304 costs 1, however it was known
         if limiter is not None:
             await self._charge_extra(limiter, scope, cost)
 

@@ -92,3 +92,24 @@ async def test_a_cached_answer_costing_more_than_is_left_is_refused(
     assert again.status_code == 429
     assert again.json()["code"] == "rate_limited"
     assert remaining(again) == 0
+
+
+async def test_a_revalidated_graphql_answer_costs_1_as_no_body_is_sent(
+    settings: Settings, ingest: Ingest
+) -> None:
+    loaded = await limited(settings, ingest, 1000)
+    me = a_client()
+    costly = {"query": COSTLY % uuid.uuid4()}
+    async with AsyncTestClient(app=create_app(loaded)) as one:
+        made = await one.post("/graphql", json=costly, headers=me)
+        etag = {**me, "if-none-match": made.headers["etag"]}
+        here = await one.post("/graphql", json=costly, headers=etag)
+    # A worker that never answered it: it reads the answer (from Redis) first; still 1.
+    async with AsyncTestClient(app=create_app(loaded)) as two:
+        fresh = await two.post("/graphql", json=costly, headers=etag)
+        after = await two.post("/graphql", json={"query": CHEAP}, headers=me)
+    assert [here.status_code, fresh.status_code] == [304, 304]
+    extra = made.json()["extensions"]["cost"]["requested"] // GRAPHQL_COST_PER_REQUEST
+    assert remaining(made) - remaining(here) == extra + 1
+    assert remaining(here) - remaining(fresh) == 1
+    assert remaining(fresh) - remaining(after) == 1
