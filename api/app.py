@@ -163,6 +163,7 @@ def create_app(settings: Settings) -> Litestar:
             ):
                 yield
         finally:
+            app.state.metrics.flush()
             try:
                 # A request still holding a connection must not keep the worker from stopping.
                 await asyncio.wait_for(pool.close(), SHUTDOWN_GRACE)
@@ -227,7 +228,16 @@ def create_app(settings: Settings) -> Litestar:
     )
     # Reachable without walking the ASGI layers in front of it (tests read its version).
     app.state.response_cache = response_cache
-    response_cache.on_lookup = metrics.cache_lookup
+    recorder = metrics.Recorder(
+        metrics.RouteNames(
+            metrics.route_templates([*(r.path for r in app.routes), "/healthz", "/readyz"])
+        ),
+        token=settings.metrics_token,
+        multiprocess_dir=settings.metrics_dir,
+    )
+    # The lifespan flushes the counts a stopping worker still holds.
+    app.state.metrics = recorder
+    response_cache.on_lookup = recorder.cache_lookup
     response_cache.version.on_change.append(
         lambda: metrics.DATA_VERSION.set(response_cache.version.version)
     )
@@ -235,7 +245,6 @@ def create_app(settings: Settings) -> Litestar:
     # answer counted and timed; /metrics answered first), health checks, size limits, HEAD,
     # the rate limit, the response cache (a hit never reaches routing, DI or encoding) and
     # the security headers every answer carries.
-    routes = metrics.route_templates([*(r.path for r in app.routes), "/healthz", "/readyz"])
     app.asgi_handler = cast(
         ASGIApp,
         edge.Edge(
@@ -244,11 +253,7 @@ def create_app(settings: Settings) -> Litestar:
             cache=response_cache,
             limiter=_rate_limiter(settings),
             client_of=ratelimit.ClientAddress(settings.trusted_proxy_hops),
-            metrics=metrics.Recorder(
-                metrics.RouteNames(routes),
-                token=settings.metrics_token,
-                multiprocess_dir=settings.metrics_dir,
-            ),
+            metrics=recorder,
         ),
     )
     return app

@@ -10,18 +10,21 @@ before the app, by the edge layer: api/edge.py).
 
 What to watch: docs/operations.md ("Metrics").
 
-Recording is on the path of every request, cache hits included, so it is kept cheap: each
-labelled child is looked up once per worker, and in multi-process mode the values' check for a
-fork reads a PID cached in this process (refreshed after a fork) instead of asking the kernel
-at every increment (``os.getpid`` was most of the recording's cost: 20 µs -> 4 µs a request).
+Recording is on the path of every request, cache hits included, so it is kept cheap: a request
+adds to plain counts in the worker's memory, flushed to the Prometheus values at most
+``FLUSH_SECONDS`` later (``Recorder``), and in multi-process mode the values' check for a fork
+reads a PID cached in this process (refreshed after a fork) instead of asking the kernel at
+every increment (``os.getpid`` was most of the recording's cost).
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import functools
 import hmac
 import logging
+import math
 import os
 import re
 import shutil
@@ -56,6 +59,8 @@ Finish = Callable[[list[Header]], list[Header]]
 log = logging.getLogger("eedraws.metrics")
 
 METRICS_PATH = "/metrics"
+# How long a worker's counts may wait before they reach the Prometheus values (Recorder).
+FLUSH_SECONDS = 0.5
 
 
 def _fork_aware_pid() -> Any:
@@ -77,11 +82,13 @@ REQUESTS = Counter(
     "HTTP requests answered, by route template, method and status",
     ["route", "method", "status"],
 )
+_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+_BOUNDS = (*(float(b) for b in _BUCKETS), math.inf)  # as prometheus_client keeps them
 LATENCY = Histogram(
     "eedraws_http_request_duration_seconds",
     "Time to answer an HTTP request, by route template (cache hits included)",
     ["route"],
-    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    buckets=_BUCKETS,
 )
 CACHE = Counter(
     "eedraws_cache_lookups",
@@ -177,14 +184,22 @@ def route_templates(paths: Iterable[str]) -> list[str]:
 class Recorder:
     """Counts and times every HTTP answer (the edge layer, api/edge.py, tells it of each one,
     cache hits, probes and 429s included) and answers /metrics to a bearer token when one is
-    configured."""
+    configured.
+
+    A request only adds to plain counts in this worker's memory; they are added to the
+    Prometheus values (shared files in multi-process mode) at most ``FLUSH_SECONDS`` later, on
+    a scrape this worker answers, and when the worker stops (``flush``).
+    """
 
     def __init__(self, routes: RouteNames, *, token: str, multiprocess_dir: str) -> None:
         self.routes = routes
         self.token = token.encode()
         self.multiprocess_dir = multiprocess_dir
-        self._requests: dict[tuple[str, str, int], Any] = {}
-        self._latency: dict[str, Any] = {}
+        self._counts: dict[tuple[str, str, int], int] = {}
+        # Per route: the sum of the durations, then how many fell in each bucket.
+        self._timings: dict[str, list[float]] = {}
+        self._lookups: dict[tuple[str, bool], int] = {}
+        self._flush: asyncio.TimerHandle | None = None
 
     def answers(self, path: str) -> bool:
         """Whether ``path`` is /metrics and is answered on this port."""
@@ -192,19 +207,53 @@ class Recorder:
 
     def record(self, path: str, method: str, status: int, seconds: float) -> None:
         route = self.routes.name(path)
-        counted = self._requests.get((route, method, status))
-        if counted is None:
-            counted = REQUESTS.labels(route, method, str(status))
-            # Methods are the client's to choose: keep the memo bounded (labels() still works).
-            if len(self._requests) < 4096:
-                self._requests[(route, method, status)] = counted
-        counted.inc()
-        timed = self._latency.get(route)
-        if timed is None:
-            timed = self._latency[route] = LATENCY.labels(route)
-        timed.observe(seconds)
+        key = (route, method, status)
+        self._counts[key] = self._counts.get(key, 0) + 1
+        timing = self._timings.get(route)
+        if timing is None:
+            timing = self._timings[route] = [0.0] * (len(_BOUNDS) + 1)
+        timing[0] += seconds
+        timing[1 + bisect.bisect_left(_BOUNDS, seconds)] += 1
         if status == 429:
             RATE_LIMITED.labels(route).inc()
+        if self._flush is None:
+            self._flush_soon()
+
+    def cache_lookup(self, tier: str, hit: bool) -> None:
+        """The response cache's lookups (``ResponseCache.on_lookup``)."""
+        self._lookups[(tier, hit)] = self._lookups.get((tier, hit), 0) + 1
+        if self._flush is None:
+            self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a caller outside the server): now, then
+            self.flush()
+            return
+        self._flush = loop.call_later(FLUSH_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        """Add what was counted since the last flush to the Prometheus values."""
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
+        counts, self._counts = self._counts, {}
+        timings, self._timings = self._timings, {}
+        lookups, self._lookups = self._lookups, {}
+        for (route, method, status), n in counts.items():
+            REQUESTS.labels(route, method, str(status)).inc(n)
+        for route, timing in timings.items():
+            # What Histogram.observe does one at a time, in bulk: the same values (the sum, and
+            # each bucket's own count; the cumulative counts are made when scraped). Private
+            # attributes: prometheus-client is bounded in pyproject.toml for it.
+            child = LATENCY.labels(route)
+            child._sum.inc(timing[0])
+            for bucket, observed in zip(child._buckets, timing[1:], strict=True):
+                if observed:
+                    bucket.inc(observed)
+        for (tier, hit), n in lookups.items():
+            CACHE.labels(tier, "hit" if hit else "miss").inc(n)
 
     async def answer(self, scope: Scope, send: Send, finish: Finish) -> int:
         """/metrics to the bearer token, else a 401; returns the status sent."""
@@ -213,6 +262,7 @@ class Recorder:
             await _answer(send, 401, b"text/plain", b"a bearer token is required\n",
                           [(b"www-authenticate", b'Bearer realm="metrics"')], finish)  # fmt: skip
             return 401
+        self.flush()
         body = exposition(self.multiprocess_dir)
         await _answer(send, 200, CONTENT_TYPE_LATEST.encode(), body, [], finish)
         return 200
@@ -234,16 +284,6 @@ async def _answer(
     ]
     await send({"type": "http.response.start", "status": status, "headers": finish(headers)})
     await send({"type": "http.response.body", "body": body})
-
-
-_lookups: dict[tuple[str, bool], Any] = {}
-
-
-def cache_lookup(tier: str, hit: bool) -> None:
-    counted = _lookups.get((tier, hit))
-    if counted is None:
-        counted = _lookups[(tier, hit)] = CACHE.labels(tier, "hit" if hit else "miss")
-    counted.inc()
 
 
 async def keep_last_ingest(reads: Any, every: float = 15.0) -> None:
