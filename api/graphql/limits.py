@@ -14,7 +14,7 @@ neither again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from graphql import (
@@ -30,7 +30,7 @@ from graphql import (
     ValidationRule,
 )
 from graphql.validation.validate import ValidationAbortedError
-from strawberry.extensions import MaxTokensLimiter, ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import SchemaExtension
 
 from api import reads
 from api.errors import InvalidParameter
@@ -227,32 +227,12 @@ class DocumentLimitsRule(ValidationRule):
             )
 
 
-class DocumentLimits(SchemaExtension):
-    """Puts ``DocumentLimitsRule`` first, before graphql-core's rules."""
-
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
-        context.validation_rules = (DocumentLimitsRule, *context.validation_rules)
-        yield
-
-
-def _max_tokens() -> SchemaExtension:
-    return MaxTokensLimiter(max_token_count=MAX_TOKENS)
-
-
-def _parser_cache() -> SchemaExtension:
-    return ParserCache(maxsize=PARSE_CACHE_SIZE)
-
-
-def _validation_cache() -> SchemaExtension:
-    return ValidationCache(maxsize=VALIDATION_CACHE_SIZE)
-
-
 def schema_extensions() -> list[Callable[[], SchemaExtension]]:
-    """Factories: Strawberry builds each extension per request (shared instances are deprecated)."""
-    from api.graphql.cost import CostLimit
+    """Factories: Strawberry builds each extension per request (shared instances are deprecated).
+    One extension does every check (api/graphql/checks.py)."""
+    from api.graphql.checks import RequestChecks
 
-    return [_max_tokens, DocumentLimits, _parser_cache, _validation_cache, CostLimit]
+    return [RequestChecks]
 
 
 def check_first(first: int) -> int:

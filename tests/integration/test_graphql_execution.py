@@ -3,6 +3,7 @@ own execution does: the same data, the same errors, in the same order."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api import db
+from api.graphql.checks import _parse, _validate
 from api.graphql.context import Context
 from api.graphql.execution import FastLeavesExecutionContext
 from api.graphql.schema import schema
@@ -104,3 +106,15 @@ async def test_a_page_of_plain_fields_skips_graphql_cores_per_field_completion(
     assert not errors and len(data["draws"]["edges"]) == 14
     # Only the root field and the connection's edges resolver run through graphql-core.
     assert completed == ["Query", "DrawConnection"]
+
+
+async def test_a_repeated_document_is_parsed_and_validated_once(serving: db.ServingDb) -> None:
+    document = f"{{ draws(first: 1) {{ nodes {{ number }} }} }} # {uuid.uuid4()}"
+    parsed, validated = _parse.cache_info(), _validate.cache_info()
+    for _ in range(3):
+        data, errors = await run(serving, document, None)
+        assert data["draws"]["nodes"] and not errors
+    assert _parse.cache_info().misses == parsed.misses + 1
+    assert _parse.cache_info().hits >= parsed.hits + 2
+    assert _validate.cache_info().misses == validated.misses + 1
+    assert _validate.cache_info().hits >= validated.hits + 2
