@@ -1,15 +1,19 @@
 """msgspec structs: the one model of each thing the API serves (REST and GraphQL alike).
 
 A field's description is written here once, as ``Annotated[type, doc("...")]``: REST's OpenAPI
-and GraphQL's schema (``api.graphql.derive``) both show it.
+and GraphQL's schema (``api.graphql.derive``) both show it. A model served as rows of a table
+(CSV, XLSX, its About sheet, docs/exports.md) says, next to it, how its spreadsheet column looks:
+``column(header, width, ...)``; ``api.columns`` derives the table from the model's fields.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
+
+ColumnType = Literal["text", "int", "float", "bool", "date", "datetime", "list"]
 
 
 def doc(description: str) -> msgspec.Meta:
@@ -17,26 +21,115 @@ def doc(description: str) -> msgspec.Meta:
     return msgspec.Meta(description=description)
 
 
+class ColumnLook(msgspec.Struct, frozen=True):
+    """A field's spreadsheet column, beside its ``doc`` (see ``column``)."""
+
+    header: str
+    width: int
+    number_format: str
+    sql: str
+    type: ColumnType | None
+
+
+def column(
+    header: str,
+    width: int,
+    *,
+    number_format: str = "",
+    sql: str = "",
+    type: ColumnType | None = None,
+) -> ColumnLook:
+    """A field's column in CSV/XLSX: its XLSX ``header`` (units included) and ``width``, an XLSX
+    ``number_format`` (default: the type's), the ``sql`` column of ``draws_v`` holding it
+    (default: its CSV name) and its ``type`` (default: from the Python type). Metadata only:
+    msgspec and the OpenAPI ignore it. A struct-typed field has no column of its own: its
+    fields' columns are named ``{field}_{subfield}`` (``category_slug``)."""
+    return ColumnLook(header, width, number_format, sql, type)
+
+
 class CategoryRef(msgspec.Struct, frozen=True, kw_only=True):
-    slug: str
-    name: str
-    version: int | None
+    slug: Annotated[
+        str,
+        doc(
+            "stable id of the round's line: a program (`cec`, `pnp`, `fsw`, `fst`), `general` "
+            "(all programs), or a category (`healthcare`, `trades`, "
+            "`french-language-proficiency`, ...); see `/v1/categories`"
+        ),
+        column("Category (id)", 24),
+    ]
+    name: Annotated[str, doc("the line's current display name"), column("Category", 40)]
+    version: Annotated[
+        int | None,
+        doc(
+            "the version of the category's eligibility list the round used (`Version 2` gives "
+            "`2`); empty for programs and general rounds"
+        ),
+        column("Category version", 9),
+    ]
 
 
 class Draw(msgspec.Struct, frozen=True, kw_only=True):
     """One round of invitations (REST /v1/draws/{number})."""
 
-    number: Annotated[str, doc("As IRCC numbers it: 385, 91b")]
-    date: dt.date
+    # A field here is a column of draws_v too (api.columns: CSV, XLSX, docs/exports.md).
+
+    number: Annotated[
+        str,
+        doc(
+            "the round's number as IRCC publishes it: `385`, and `91a`/`91b` for the two rounds "
+            "of 30 May 2018 (text)"
+        ),
+        column("Round", 8),
+    ]
+    date: Annotated[
+        dt.date, doc("date of the round (`YYYY-MM-DD`)"), column("Date", 11, sql="draw_date")
+    ]
     category: CategoryRef
-    name: Annotated[str, doc("Round type exactly as IRCC named it")]
-    invitations: int
-    crs_min: Annotated[int, doc("Lowest CRS score invited (the cut-off)")]
-    programs: str
-    run_at: dt.datetime | None
-    tie_break_at: dt.datetime | None
-    pool_snapshot_date: dt.date | None
-    flags: list[str]
+    name: Annotated[
+        str,
+        doc("the round's name exactly as IRCC published it"),
+        column("Round type (as published)", 48),
+    ]
+    invitations: Annotated[
+        int,
+        doc("invitations to apply issued"),
+        column("Invitations", 11, number_format="#,##0"),
+    ]
+    crs_min: Annotated[
+        int,
+        doc("CRS score of the lowest-ranked candidate invited (the cut-off)"),
+        column("Cut-off CRS", 11),
+    ]
+    programs: Annotated[
+        str, doc("the programs that could be invited, as IRCC words it"), column("Programs", 40)
+    ]
+    run_at: Annotated[
+        dt.datetime | None, doc("when IRCC ran the round, UTC"), column("Run at (UTC)", 20)
+    ]
+    tie_break_at: Annotated[
+        dt.datetime | None,
+        doc(
+            "the tie-breaking rule: among candidates at exactly `crs_min`, those whose profile "
+            "was submitted before this instant were invited; UTC; empty when IRCC gave none"
+        ),
+        column("Tie-break at (UTC)", 20),
+    ]
+    pool_snapshot_date: Annotated[
+        dt.date | None,
+        doc(
+            "date of the pool distribution published with the round (`/v1/pool/{date}`); "
+            "empty when none"
+        ),
+        column("Pool snapshot date", 13),
+    ]
+    flags: Annotated[
+        list[str],
+        doc(
+            "data-quality notes from ingest, joined with `;` (e.g. `tie_break_year_inferred`); "
+            "usually empty"
+        ),
+        column("Data notes", 24),
+    ]
 
 
 class DrawPage(msgspec.Struct, frozen=True, kw_only=True):

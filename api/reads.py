@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from api.columns import DRAWS
+from api.columns import DRAWS, draw_of_row
 from api.db import query
 from api.errors import InvalidParameter, NotFound
 from api.exports import csv_line_sql
@@ -113,22 +113,8 @@ def _page_args(q: DrawQuery, *extra: Any) -> tuple[Any, ...]:
 # --- draws -------------------------------------------------------------------------------
 
 
-def _draw(row: Any) -> Draw:
-    return Draw(
-        number=row["number"],
-        date=row["draw_date"],
-        category=CategoryRef(
-            slug=row["category_slug"], name=row["category_name"], version=row["category_version"]
-        ),
-        name=row["name"],
-        invitations=row["invitations"],
-        crs_min=row["crs_min"],
-        programs=row["programs"],
-        run_at=row["run_at"],
-        tie_break_at=row["tie_break_at"],
-        pool_snapshot_date=row["pool_snapshot_date"],
-        flags=list(row["flags"]),
-    )
+# By the names of the model's columns (api.columns): a field added to Draw is read too.
+_draw = draw_of_row
 
 
 class _Cursor(msgspec.Struct, array_like=True, frozen=True):
