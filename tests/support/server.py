@@ -6,7 +6,9 @@ with served(settings) as base:      # settings from the ``settings`` fixture (ow
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -88,6 +90,8 @@ def served(
             env=server_env(settings, env),
             stdout=log,
             stderr=subprocess.STDOUT,
+            # A group of its own: what the server forked (granian's workers) is stopped with it.
+            start_new_session=True,
         )
         try:
             try:
@@ -104,6 +108,10 @@ def served(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            # A server killed (or slow to stop on a loaded machine) would leave its workers
+            # serving on as orphans, each holding a core's share: none outlives the test.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 @asynccontextmanager
