@@ -81,16 +81,25 @@ def test_the_row_reader_builds_the_struct_from_each_columns_sql_name() -> None:
     )
 
 
-def test_a_draw_read_from_its_columns_values_is_the_same_draw() -> None:
-    draw = msgspec.json.decode(
-        b'{"number":"91a","date":"2018-05-30","category":{"slug":"fst","name":"FST",'
-        b'"version":null},"name":"FST","invitations":500,"crs_min":288,"programs":"FST",'
-        b'"run_at":null,"tie_break_at":"2018-05-29T11:22:33Z","pool_snapshot_date":null,'
-        b'"flags":["x"]}',
-        type=Draw,
-    )
-    row = {c.sql_column: c.value(draw) for c in DRAWS.columns}
-    assert draw_of_row(row) == draw
+def sample(kind: str, i: int) -> object:
+    """A value of a column's type, different for each column ``i``."""
+    day = dt.date(2018, 1, 1) + dt.timedelta(days=i)
+    return {
+        "text": f"text {i}",
+        "int": i,
+        "float": i + 0.5,
+        "bool": i % 2 == 0,
+        "date": day,
+        "datetime": dt.datetime.combine(day, dt.time(11, 22, i), tzinfo=dt.UTC),
+        "list": [f"note {i}"],
+    }[kind]
+
+
+def test_every_draw_column_is_read_from_its_sql_column_into_its_place() -> None:
+    row = {c.sql_column: sample(c.type, i) for i, c in enumerate(DRAWS.columns)}
+    draw = draw_of_row(row)
+    assert isinstance(draw, Draw)
+    assert {c.sql_column: c.value(draw) for c in DRAWS.columns} == row
 
 
 def test_the_column_marker_changes_nothing_msgspec_encodes_or_describes() -> None:
