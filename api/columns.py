@@ -9,8 +9,9 @@ The draws' table is derived from the model (``table_of(models.Draw)``): each fie
 ``doc(...)`` and ``column(...)`` are its description and its look, so adding a field to
 ``Draw`` (and to the view ``draws_v``) adds it to JSON, OpenAPI, GraphQL, CSV (PostgreSQL writes
 it from ``sql_column``), XLSX, the About sheet and docs/exports.md; ``row_reader(models.Draw)``
-builds the struct from a ``draws_v`` row by the same names. The other tables are declared here;
-a test holds each to its model's fields.
+builds the struct from a ``draws_v`` row by the same names. The pool's two tables are derived the
+same way (``PoolSnapshotSummary``, ``PoolBandRow``); the aggregates (yearly, categories, series)
+are declared here, and a test holds each to its model's fields.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 
-from api.models import ColumnLook, Draw
+from api.models import ColumnLook, Draw, PoolBandRow, PoolSnapshotSummary
 from api.models import ColumnType as ColumnType
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -232,50 +233,9 @@ YEARLY_BY_CATEGORY = Table(
     ),
 )
 
-POOL = Table(
-    "pool",
-    "Express Entry pool snapshots",
-    (
-        Column("date", "date", "Snapshot date", 13, "date of the pool distribution"),
-        Column(
-            "total",
-            "int",
-            "Candidates in pool",
-            12,
-            "candidates in the pool that day",
-            format="#,##0",
-        ),
-        Column(
-            "source_draw",
-            "text",
-            "Published with round",
-            10,
-            "the round the snapshot was published with",
-        ),
-        Column(
-            "flags", "list", "Data notes", 24, "data-quality notes from ingest, joined with `;`"
-        ),
-    ),
-)
-
-POOL_BANDS = Table(
-    "pool-bands",
-    "Express Entry pool: candidates per CRS band, per snapshot",
-    (
-        Column("date", "date", "Snapshot date", 13, "date of the pool distribution"),
-        Column("band", "int", "Band", 6, "IRCC's order of the band in the published table"),
-        Column("crs_lo", "int", "CRS from", 9, "lowest CRS score of the band"),
-        Column("crs_hi", "int", "CRS to", 9, "highest CRS score of the band"),
-        Column("candidates", "int", "Candidates", 12, "candidates in the band", format="#,##0"),
-        Column(
-            "is_subtotal",
-            "bool",
-            "Subtotal",
-            9,
-            "`true` for a subtotal of the bands below it (IRCC's 451-500 and 401-450): leave "
-            "them out when adding up",
-        ),
-    ),
+POOL = table_of(PoolSnapshotSummary, "pool", "Express Entry pool snapshots")
+POOL_BANDS = table_of(
+    PoolBandRow, "pool-bands", "Express Entry pool: candidates per CRS band, per snapshot"
 )
 
 CATEGORIES = Table(

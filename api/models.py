@@ -176,21 +176,38 @@ class PoolBand(msgspec.Struct, frozen=True, kw_only=True):
 class PoolBandRow(msgspec.Struct, frozen=True, kw_only=True):
     """One band of one snapshot: the pool's distribution as a long table."""
 
-    date: dt.date
-    band: int
-    crs_lo: int
-    crs_hi: int
-    candidates: int
-    is_subtotal: bool
+    date: Annotated[dt.date, doc("date of the pool distribution"), column("Snapshot date", 13)]
+    band: Annotated[int, doc("IRCC's order of the band in the published table"), column("Band", 6)]
+    crs_lo: Annotated[int, doc("lowest CRS score of the band"), column("CRS from", 9)]
+    crs_hi: Annotated[int, doc("highest CRS score of the band"), column("CRS to", 9)]
+    candidates: Annotated[
+        int, doc("candidates in the band"), column("Candidates", 12, number_format="#,##0")
+    ]
+    is_subtotal: Annotated[
+        bool,
+        doc(
+            "`true` for a subtotal of the bands below it (IRCC's 451-500 and 401-450): leave "
+            "them out when adding up"
+        ),
+        column("Subtotal", 9),
+    ]
 
 
 class PoolSnapshotSummary(msgspec.Struct, frozen=True, kw_only=True):
     """A pool snapshot without its bands (the list at REST /v1/pool)."""
 
-    date: dt.date
-    total: int
-    source_draw: Annotated[str, doc("The round that published it")]
-    flags: list[str]
+    date: Annotated[dt.date, doc("date of the pool distribution"), column("Snapshot date", 13)]
+    total: Annotated[
+        int,
+        doc("candidates in the pool that day"),
+        column("Candidates in pool", 12, number_format="#,##0"),
+    ]
+    source_draw: Annotated[
+        str, doc("the round the snapshot was published with"), column("Published with round", 10)
+    ]
+    flags: Annotated[
+        list[str], doc("data-quality notes from ingest, joined with `;`"), column("Data notes", 24)
+    ]
 
 
 class PoolSnapshot(PoolSnapshotSummary, frozen=True, kw_only=True):
