@@ -110,7 +110,8 @@ class Draw(msgspec.Struct, frozen=True, kw_only=True):
         dt.datetime | None,
         doc(
             "the tie-breaking rule: among candidates at exactly `crs_min`, those whose profile "
-            "was submitted before this instant were invited; UTC; empty when IRCC gave none"
+            "was submitted before this instant were invited; UTC; null (an empty cell in CSV/XLSX) "
+            "when IRCC gave none"
         ),
         column("Tie-break at (UTC)", 20),
     ]
@@ -118,15 +119,15 @@ class Draw(msgspec.Struct, frozen=True, kw_only=True):
         dt.date | None,
         doc(
             "date of the pool distribution published with the round (`/v1/pool/{date}`); "
-            "empty when none"
+            "null (an empty cell) when none"
         ),
         column("Pool snapshot date", 13),
     ]
     flags: Annotated[
         list[str],
         doc(
-            "data-quality notes from ingest, joined with `;` (e.g. `tie_break_year_inferred`); "
-            "usually empty"
+            "data-quality notes from ingest (e.g. `tie_break_year_inferred`), usually none; "
+            "CSV/XLSX join them with `;` in one cell"
         ),
         column("Data notes", 24),
     ]
@@ -206,7 +207,9 @@ class PoolSnapshotSummary(msgspec.Struct, frozen=True, kw_only=True):
         str, doc("the round the snapshot was published with"), column("Published with round", 10)
     ]
     flags: Annotated[
-        list[str], doc("data-quality notes from ingest, joined with `;`"), column("Data notes", 24)
+        list[str],
+        doc("data-quality notes from ingest; CSV/XLSX join them with `;` in one cell"),
+        column("Data notes", 24),
     ]
 
 
