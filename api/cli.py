@@ -171,7 +171,7 @@ def _serve(args: argparse.Namespace) -> int:
             # the first bytes that tell HTTP/1 from HTTP/2, so a connection that never sends one
             # was never closed. With HTTP/1 only, hyper's header timer starts at the accept: new
             # silent connections, idle kept-alive ones and slow-header clients all end after it.
-            # (docs/decisions/0008-one-listening-socket.md: what is given up, h2c.)
+            # (docs/decisions/0012-one-listening-socket.md: what is given up, h2c.)
             http=HTTPModes.http1,
             http1_settings=HTTP1Settings(
                 header_read_timeout=int(min(max(args.header_timeout, 1.0), 60.0) * 1000)

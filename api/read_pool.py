@@ -3,7 +3,7 @@ the same read-only role (``DATABASE_READ_FALLBACK_URL``).
 
 Every read, and the worker's data_version, come from the same server, so an answer is never
 older than the version it is cached under: a streaming replica replays in commit order, and the
-version and the rows of one ingest commit together (docs/decisions/0007-read-replica.md). The
+version and the rows of one ingest commit together (docs/decisions/0011-read-replica.md). The
 consequences:
 
 - the worker's data_version is read through this pool (``api.data_version.DataVersion``), and

@@ -15,7 +15,7 @@ replacement accept them. At shutdown it is drained before anything closes:
 2. the workers go on accepting until the kernel's accept queue is empty (``TCP_INFO``);
 3. then granian stops the workers, which answer every connection they hold, and the socket
    closes with nothing queued on it.
-See docs/operations.md and docs/decisions/0008-one-listening-socket.md.
+See docs/operations.md and docs/decisions/0012-one-listening-socket.md.
 """
 
 from __future__ import annotations
