@@ -90,18 +90,6 @@ async def _fallback_pool(settings: Settings, timeouts: db.Timeouts) -> asyncpg.P
     return await db.create_pool(settings.database_read_fallback_url, min_size=0, timeouts=timeouts)
 
 
-@contextlib.asynccontextmanager
-async def _running(work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
-    """A background task for the life of the worker."""
-    task = asyncio.create_task(work)
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 _background: set[asyncio.Task[None]] = set()
 
 
@@ -157,8 +145,8 @@ def create_app(settings: Settings) -> Litestar:
         try:
             async with (
                 version.kept_current(cast(Any, reads), client),
-                _running(reads.keep_healthy(lambda: version.version)),
-                _running(metrics.keep_last_ingest(reads)),
+                refresh.running(reads.keep_healthy(lambda: version.version)),
+                refresh.running(metrics.keep_last_ingest(reads)),
                 refresh.refresher(settings, writer or pool, client),
             ):
                 yield

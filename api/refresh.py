@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
 
 import asyncpg
 import redis.asyncio as redis
@@ -98,16 +99,20 @@ def _count_failure() -> None:
 
 
 @contextlib.asynccontextmanager
-async def refresher(
-    settings: Settings, pool: asyncpg.Pool, client: redis.Redis | None
-) -> AsyncIterator[None]:
-    if settings.refresh_interval <= 0:
-        yield
-        return
-    task = asyncio.create_task(_refresh_forever(pool, settings, client), name="eedraws-refresh")
+async def running(work: Coroutine[Any, Any, None], name: str | None = None) -> AsyncIterator[None]:
+    """A background task for the life of the worker, cancelled when the worker stops."""
+    task = asyncio.create_task(work, name=name)
     try:
         yield
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def refresher(
+    settings: Settings, pool: asyncpg.Pool, client: redis.Redis | None
+) -> contextlib.AbstractAsyncContextManager[None]:
+    if settings.refresh_interval <= 0:
+        return contextlib.nullcontext()
+    return running(_refresh_forever(pool, settings, client), name="eedraws-refresh")
