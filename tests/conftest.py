@@ -14,11 +14,10 @@ Two kinds of database, as Datasette's tests do it:
 from __future__ import annotations
 
 import signal
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
-import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -30,15 +29,11 @@ from tests.support.db import (
     FIXTURES,
     SHARED_DATA,
     Ingest,
-    clone_template,
     create_template,
-    drop_database,
-    load,
+    database_of_its_own,
     seed_bytes,
-    unique_name,
-    with_database,
 )
-from tests.support.stores import stores_for_tests
+from tests.support.stores import StoppableRedis, stores_for_tests
 
 Client = AsyncTestClient[Litestar]
 
@@ -63,20 +58,6 @@ async def template_db(servers: Settings) -> str:
     return await create_template(servers.database_url)
 
 
-async def _database(
-    servers: Settings, template: str, purpose: str, sources: Sequence[Path | bytes] = ()
-) -> AsyncIterator[Settings]:
-    name = unique_name(purpose)
-    url = await clone_template(servers.database_url, template, name)
-    # The app serves as the read-only role (when there is one), as `eedraws serve` does.
-    read_url = with_database(servers.database_read_url, name) if servers.database_read_url else ""
-    try:
-        await load(url, sources)
-        yield msgspec.structs.replace(servers, database_url=url, database_read_url=read_url)
-    finally:
-        await drop_database(servers.database_url, name)
-
-
 async def _shared_client(settings: Settings) -> AsyncIterator[Client]:
     async with AsyncTestClient(app=create_app(settings)) as client:
         yield client
@@ -88,7 +69,7 @@ async def _shared_client(settings: Settings) -> AsyncIterator[Client]:
 @pytest.fixture
 async def settings(servers: Settings, template_db: str) -> AsyncIterator[Settings]:
     """Settings pointing at a fresh, migrated, empty database of this test's own."""
-    async for own in _database(servers, template_db, "own"):
+    async with database_of_its_own(servers, template_db, "own") as own:
         yield own
 
 
@@ -113,12 +94,24 @@ def ingest(conn: asyncpg.Connection) -> Ingest:
     return Ingest(conn)
 
 
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[StoppableRedis]:
+    """A Redis of this test's own, which the test may stop and start again, and where what the
+    app wrote is all there is."""
+    server = StoppableRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
 # --- read-only: one loaded database and one app per data set, per session ------------------
 
 
 @pytest.fixture(scope="session")
 async def rounds_2026(servers: Settings, template_db: str) -> AsyncIterator[Settings]:
-    async for shared in _database(servers, template_db, "2026", [FIXTURES / "rounds_2026.json"]):
+    async with database_of_its_own(
+        servers, template_db, "2026", [FIXTURES / "rounds_2026.json"]
+    ) as shared:
         yield shared
 
 
@@ -132,7 +125,7 @@ async def client_2026(rounds_2026: Settings) -> AsyncIterator[Client]:
 @pytest.fixture(scope="session")
 async def rounds_2024_2026(servers: Settings, template_db: str) -> AsyncIterator[Settings]:
     files = [FIXTURES / "rounds_2024.json", FIXTURES / "rounds_2026.json"]
-    async for shared in _database(servers, template_db, "2024_2026", files):
+    async with database_of_its_own(servers, template_db, "2024_2026", files) as shared:
         yield shared
 
 
@@ -146,7 +139,7 @@ async def client_2024_2026(rounds_2024_2026: Settings) -> AsyncIterator[Client]:
 @pytest.fixture(scope="session")
 async def client_all_rounds(servers: Settings, template_db: str) -> AsyncIterator[Client]:
     """Read only: the app over every round of the packaged seed."""
-    async for shared in _database(servers, template_db, "seed", [seed_bytes()]):
+    async with database_of_its_own(servers, template_db, "seed", [seed_bytes()]) as shared:
         async for client in _shared_client(shared):
             yield client
 
@@ -158,6 +151,6 @@ async def client_official(servers: Settings, template_db: str) -> AsyncIterator[
         SHARED_DATA / "ee_rounds_123_en.2024-04-06.json",
         SHARED_DATA / "ee_rounds_123_en.2026-04-21.json",
     ]
-    async for shared in _database(servers, template_db, "official", files):
+    async with database_of_its_own(servers, template_db, "official", files) as shared:
         async for client in _shared_client(shared):
             yield client

@@ -12,8 +12,7 @@ from api import db
 from api.app import create_app
 from api.ingest.store import IngestReport, ingest_bytes
 from api.settings import Settings
-from tests.conftest import SHARED_DATA
-from tests.support.databases import another_database
+from tests.support.db import SHARED_DATA, database_of_its_own
 from tests.support.served import served_data
 
 OLDER = SHARED_DATA / "ee_rounds_123_en.2024-04-06.json"
@@ -45,7 +44,7 @@ async def test_the_2024_copy_after_the_2026_one_serves_what_the_other_order_serv
     servers: Settings, template_db: str, settings: Settings
 ) -> None:
     _, in_order = await _served_after(settings, OLDER, NEWER)
-    async with another_database(servers, template_db) as other:
+    async with database_of_its_own(servers, template_db, "other") as other:
         reports, reversed_order = await _served_after(other, NEWER, OLDER)
     older = reports[1]
     assert older.older_vintage and older.rounds_changed == 0 and older.rounds_history > 0

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import brotli
 import msgspec
@@ -187,15 +185,6 @@ async def test_after_an_ingest_every_replica_serves_the_new_data_within_a_second
         assert time.monotonic() - started < 1.0
         assert {a.json()["number"] for a in after} == {"413"}
         assert after[0].headers["etag"] != before[0].headers["etag"]
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[StoppableRedis]:
-    """A Redis of this test's own, which the test may stop and start again."""
-    server = StoppableRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_redis_stopped_mid_run_means_answers_from_postgresql_and_refill_after(

@@ -3,11 +3,7 @@ bytes, sent as they are (compressing them anew per request would be the cold pat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import msgspec
-import pytest
 import redis.asyncio as redis
 
 from api.app import create_app
@@ -16,15 +12,6 @@ from api.settings import Settings
 from tests.support.db import FIXTURES, Ingest
 from tests.support.http import running
 from tests.support.stores import StoppableRedis
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[StoppableRedis]:
-    """A Redis of this test's own: what the app wrote there is all there is."""
-    server = StoppableRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_with_the_cache_off_nothing_is_compressed_or_kept(

@@ -8,7 +8,7 @@ import asyncio
 from api import db
 from api.ingest.store import ingest_bytes
 from api.settings import Settings
-from tests.conftest import FIXTURES
+from tests.support.db import FIXTURES
 
 
 async def test_two_ingests_at_once_apply_the_file_once(settings: Settings) -> None:

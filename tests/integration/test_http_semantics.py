@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from api.settings import Settings
-from tests.support.db import FIXTURES
-from tests.support.server import own_database, served
+from tests.support.db import FIXTURES, database_of_its_own
+from tests.support.server import served
 
 PAGES = ["/", "/docs", "/errors", "/errors/not_found", "/openapi.json", "/graphql", "/healthz"]
 VALID_PATH = {"{number}": "411", "{slug}": "healthcare", "{snapshot_date}": "2026-04-12"}
@@ -19,7 +19,9 @@ VALID_PATH = {"{number}": "411", "{slug}": "healthcare", "{snapshot_date}": "202
 @pytest.fixture(scope="module")
 async def base(servers: Settings, template_db: str) -> AsyncIterator[str]:
     """One server for the module over tests/fixtures/rounds_2026.json in a database of its own."""
-    async with own_database(servers, template_db, [FIXTURES / "rounds_2026.json"]) as loaded:
+    async with database_of_its_own(
+        servers, template_db, "served", [FIXTURES / "rounds_2026.json"]
+    ) as loaded:
         with served(loaded, env={"EEDRAWS_RATE_LIMIT": "off"}) as url:
             yield url
 

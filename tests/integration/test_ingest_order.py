@@ -14,8 +14,7 @@ from api import db
 from api.app import create_app
 from api.ingest.store import ingest_bytes
 from api.settings import Settings
-from tests.conftest import FIXTURES, Ingest
-from tests.support.databases import another_database
+from tests.support.db import FIXTURES, Ingest, database_of_its_own
 from tests.support.served import served_data
 
 OLDER = FIXTURES / "lines_2024.json"
@@ -135,7 +134,7 @@ async def test_both_orders_serve_the_same_data(
     servers: Settings, template_db: str, settings: Settings
 ) -> None:
     in_order = await _ingest_in_order(settings, OLDER, NEWER)
-    async with another_database(servers, template_db) as other:
+    async with database_of_its_own(servers, template_db, "other") as other:
         reversed_order = await _ingest_in_order(other, NEWER, OLDER)
     assert reversed_order == in_order
     assert in_order["revisions 291"][0]["new_values"] == {

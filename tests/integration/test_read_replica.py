@@ -18,8 +18,7 @@ from api import db
 from api.app import create_app
 from api.ingest.store import ingest_bytes
 from api.settings import Settings
-from tests.conftest import FIXTURES
-from tests.support.databases import another_database
+from tests.support.db import FIXTURES, database_of_its_own
 from tests.support.pgproxy import PgProxy, pg_proxy
 
 
@@ -34,7 +33,7 @@ async def _load(url: str, *names: str) -> None:
 
 @pytest.fixture
 async def replica_url(servers: Settings, template_db: str) -> AsyncIterator[str]:
-    async with another_database(servers, template_db) as other:
+    async with database_of_its_own(servers, template_db, "other") as other:
         yield other.database_url
 
 

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from api.settings import Settings
-from tests.support.db import FIXTURES
-from tests.support.server import own_database, served
+from tests.support.db import FIXTURES, database_of_its_own
+from tests.support.server import served
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
@@ -71,7 +71,9 @@ def assert_clean(report: dict[str, Any]) -> None:
 @pytest.fixture(scope="module")
 async def base(servers: Settings, template_db: str) -> AsyncIterator[str]:
     """One server for the module over tests/fixtures/rounds_2026.json in a database of its own."""
-    async with own_database(servers, template_db, [FIXTURES / "rounds_2026.json"]) as loaded:
+    async with database_of_its_own(
+        servers, template_db, "served", [FIXTURES / "rounds_2026.json"]
+    ) as loaded:
         with served(loaded, env={"EEDRAWS_RATE_LIMIT": "off"}) as url:
             yield url
 

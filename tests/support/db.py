@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import msgspec
 
 from api import db
 from api.ingest.store import IngestReport, ingest_bytes
+from api.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -82,6 +85,23 @@ async def drop_database(admin_url: str, name: str) -> None:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     finally:
         await admin.close()
+
+
+@contextlib.asynccontextmanager
+async def database_of_its_own(
+    servers: Settings, template: str, purpose: str, sources: Sequence[Path | bytes] = ()
+) -> AsyncIterator[Settings]:
+    """Settings for a new database cloned from ``template`` (with a store id of its own, so no
+    cached answer of another database reaches it), loaded with ``sources``, dropped on exit.
+    The app serves it as the read-only role when there is one, as `eedraws serve` does."""
+    name = unique_name(purpose)
+    url = await clone_template(servers.database_url, template, name)
+    read_url = with_database(servers.database_read_url, name) if servers.database_read_url else ""
+    try:
+        await load(url, sources)
+        yield msgspec.structs.replace(servers, database_url=url, database_read_url=read_url)
+    finally:
+        await drop_database(servers.database_url, name)
 
 
 class Ingest:

@@ -16,14 +16,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager, contextmanager
-from pathlib import Path
-
-import msgspec
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 from api.settings import Settings
-from tests.support.db import clone_template, drop_database, load, unique_name, with_database
 
 
 def free_port() -> int:
@@ -112,23 +108,3 @@ def served(
             # serving on as orphans, each holding a core's share: none outlives the test.
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
-
-
-@asynccontextmanager
-async def own_database(
-    servers: Settings, template: str, sources: Sequence[Path | bytes]
-) -> AsyncIterator[Settings]:
-    """A loaded database of its own (its own store id), for a server a module shares.
-
-    Not the session's shared data sets: a server in another process shares Redis with the
-    in-process test clients, and a cached answer that depends on the request's host (a feed's
-    links) must not reach them under the same store.
-    """
-    name = unique_name("served")
-    url = await clone_template(servers.database_url, template, name)
-    read_url = with_database(servers.database_read_url, name) if servers.database_read_url else ""
-    try:
-        await load(url, sources)
-        yield msgspec.structs.replace(servers, database_url=url, database_read_url=read_url)
-    finally:
-        await drop_database(servers.database_url, name)
