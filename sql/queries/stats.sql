@@ -9,14 +9,12 @@ GROUP BY 1
 ORDER BY 1;
 
 -- name: yearly_stats_by_category
-SELECT extract(year FROM d.draw_date)::int AS year, c.slug AS category_slug,
-       c.name AS category_name, count(*) AS draws, sum(d.invitations)::bigint AS invitations,
-       min(d.crs_min) AS crs_min, max(d.crs_min) AS crs_max,
-       round(avg(d.crs_min), 2)::float8 AS crs_mean
-FROM draws d
-JOIN categories c ON c.id = d.category_id
-GROUP BY 1, c.slug, c.name
-ORDER BY 1, c.slug;
+SELECT extract(year FROM draw_date)::int AS year, category_slug, category_name,
+       count(*) AS draws, sum(invitations)::bigint AS invitations,
+       min(crs_min) AS crs_min, max(crs_min) AS crs_max, round(avg(crs_min), 2)::float8 AS crs_mean
+FROM draws
+GROUP BY 1, category_slug, category_name
+ORDER BY 1, category_slug;
 
 -- name: status
 SELECT s.data_version, s.changed_at,
