@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import logging
 import re
 import time
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +112,86 @@ async def create_pool(
     return pool
 
 
+# --- COPY ... TO STDOUT ---------------------------------------------------------------------
+# COPY takes no bind parameters, so a query's arguments are written into it as literals (as
+# asyncpg's copy_from_query does with two more round trips: a Parse of the query for its
+# parameter types, then a SELECT quote_literal of each). Here they are typed in Python: the read
+# layer's arguments are None, ints, dates, strings and lists of strings, already validated.
+
+
+def sql_literal(value: object) -> str:
+    """``value`` as an SQL literal: ``NULL``, ``42``, ``'2026-04-15'``, ``E'it''s'``, ``ARRAY[]``.
+
+    Strings as escape strings (``E'...'``, backslash and quote doubled) mean the same whatever
+    ``standard_conforming_strings`` says; a NUL, which PostgreSQL text cannot hold and which
+    would end the query text on the wire, is refused. The query casts each argument
+    (``$1::date``), as it must for bind parameters too."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.date):
+        # A datetime keeps its UTC offset: '2026-04-15T10:43:11+00:00'.
+        return f"'{value.isoformat()}'"
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("a NUL cannot be sent to PostgreSQL")
+        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+    if isinstance(value, list | tuple):
+        return f"ARRAY[{', '.join(map(sql_literal, value))}]" if value else "'{}'"
+    raise TypeError(f"no SQL literal for {type(value).__name__} here")
+
+
+_PARAMETER = re.compile(r"\$(\d+)\b")
+
+
+@functools.lru_cache(maxsize=64)
+def _pieces(query: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """``query``'s text around its ``$n``, and each one's argument index."""
+    split = _PARAMETER.split(query)
+    return tuple(split[0::2]), tuple(int(n) - 1 for n in split[1::2])
+
+
+def with_literals(query: str, args: Sequence[object]) -> str:
+    """``query`` with each ``$n`` replaced by ``sql_literal(args[n - 1])``."""
+    texts, slots = _pieces(query)
+    literals = [sql_literal(a) for a in args]
+    written = [texts[0]]
+    for slot, text in zip(slots, texts[1:], strict=True):
+        written += (literals[slot], text)
+    return "".join(written)
+
+
+class CopyOut(msgspec.Struct, frozen=True):
+    """What ``COPY (query) TO STDOUT (FORMAT csv)`` wrote, whole, and how many rows."""
+
+    data: bytes
+    rows: int
+
+
+async def copy_out(conn: Any, query: str) -> CopyOut:
+    """``query``'s rows as COPY writes them in CSV (no header, LF line ends), in one buffer.
+
+    Buffered, not streamed: the response cache stores and tags whole bodies, and a read that
+    moves to another server mid-way (api/read_pool.py) must start its buffer again."""
+    chunks: list[bytes] = []
+
+    async def keep(chunk: bytes) -> None:
+        chunks.append(chunk)
+
+    status: str = await conn.copy_from_query(query, output=keep, format="csv")
+    return CopyOut(b"".join(chunks), int(status.rpartition(" ")[2]))
+
+
+def call(conn: Any, method: str, query: str, args: tuple[Any, ...]) -> Awaitable[Any]:
+    """``conn.method(query, *args)``; ``copy_out`` is this module's (its query has no ``$n``)."""
+    if method == "copy_out":
+        return copy_out(conn, query)
+    return getattr(conn, method)(query, *args)  # type: ignore[no-any-return]
+
+
 # What "PostgreSQL is away or too slow" looks like from asyncpg: the server refused or dropped
 # the connection, is starting or shutting down (OperatorIntervention covers statement_timeout's
 # QueryCanceledError too), has no connection slot left, or the pool/command timeout ran out.
@@ -200,7 +282,7 @@ class ServingDb:
         try:
             conn = await self._acquire()
             try:
-                return await getattr(conn, method)(query, *args)
+                return await call(conn, method, query, args)
             finally:
                 await self.pool.release(conn)
         except UNAVAILABLE_ERRORS as exc:
@@ -217,6 +299,10 @@ class ServingDb:
 
     async def fetchval(self, query: str, *args: Any) -> Any:
         return await self._run("fetchval", query, args)
+
+    async def copy_out(self, query: str) -> CopyOut:
+        copied: CopyOut = await self._run("copy_out", query, ())
+        return copied
 
 
 async def connect(database_url: str) -> asyncpg.Connection:

@@ -83,59 +83,100 @@ def csv_bytes(table: Table, rows: Iterable[Any], *, bom: bool = False) -> bytes:
 
 
 def csv_document(table: Table, lines: bytes, *, bom: bool = False) -> bytes:
-    """The file ``csv_bytes`` writes, from its data lines already written (``csv_line_sql``)."""
+    """The file ``csv_bytes`` writes, from its data lines already written (``copy_lines``)."""
     return csv_bytes(table, (), bom=bom) + lines
 
 
 # --- CSV written by PostgreSQL ---------------------------------------------------------------
-# The same bytes as csv_bytes, each line made by the statement that reads the rows, so a large
-# export costs no Python per cell (docs/benchmarks.md, "Cold path"). Each rule above has its
-# SQL twin here; tests/integration/test_sql_csv.py holds the two to the same bytes.
+# The same bytes as csv_bytes, the rows' cells written by PostgreSQL's COPY ... TO STDOUT (FORMAT
+# csv), in C, so a large export costs no Python per cell (docs/exports.md, "Who writes the CSV of
+# rounds"). COPY quotes as the csv module's QUOTE_MINIMAL does (a delimiter, a quote, CR or LF)
+# and writes NULL as an empty cell; the select list below gives each value the spelling
+# csv_bytes gives it, and copy_lines turns COPY's LF line ends into RFC 4180's CRLF.
+# tests/integration/test_sql_csv.py holds the two writers to the same bytes.
 
-# spreadsheet_text: a formula lead, unless the whole value reads as a number (ASCII, as _NUMBER).
-_SQL_GUARD = (
-    r"CASE WHEN left({v}, 1) IN ('=', '+', '-', '@', E'\t', E'\r') "
-    r"AND {v} !~ '^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$' "
-    r"THEN '''' || {v} ELSE {v} END"
+# spreadsheet_text: a formula lead, unless the whole value reads as a number (ASCII, as _NUMBER);
+# and an empty text as NULL (COPY quotes an empty string, "", to tell it from NULL; the csv
+# module writes both as an empty cell). The first character's code (ascii: 0 for '') sends the
+# few texts that need either to the slow branch; the others cost one integer test.
+_SQL_TEXT = (
+    r"CASE WHEN ascii({v}) IN (0, 9, 13, 43, 45, 61, 64) THEN (CASE WHEN {v} = '' THEN NULL "
+    r"WHEN {v} ~ '^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$' THEN {v} "
+    r"ELSE '''' || {v} END) ELSE {v} END"
 )
-# The csv module's QUOTE_MINIMAL: quoted when holding the delimiter, a quote or a line break.
-_SQL_QUOTE = (
-    r"""CASE WHEN {v} ~ '[",\r\n]' THEN '"' || replace({g}, '"', '""') || '"' ELSE {g} END"""
-)
+# A timestamp's UTC wall time: truncated and written as a timestamp without time zone, which
+# costs less than the same on a timestamptz.
+_SQL_UTC = "({c} AT TIME ZONE 'UTC')"
 
 
-def _sql_text(column: str) -> str:
-    # An empty text comes out empty, as None does: no NULLIF needed (it cost a fifth).
-    return _SQL_QUOTE.format(v=column, g=_SQL_GUARD.format(v=column))
+def _sql_datetime(column: str) -> str:
+    utc = _SQL_UTC.format(c=column)
+    return (
+        f"CASE WHEN date_trunc('second', {utc}) = {utc} "
+        f"THEN replace({utc}::text, ' ', 'T') || 'Z' "
+        f"""ELSE to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END"""
+    )
 
 
-# Dates and whole-second timestamps by their text output, which is ISO 8601 under the DateStyle
-# db.SERVER_SETTINGS pins (to_char is slower); msgspec's spelling: UTC as Z, microseconds only
-# when there are some.
+def _sql_joined(column: str) -> str:
+    return _SQL_TEXT.format(v=f"array_to_string({column}, '{FLAG_SEPARATOR}')")
+
+
+# Integers and dates as COPY writes them: their text output, ISO 8601 for dates under the
+# DateStyle db.SERVER_SETTINGS pins. Timestamps in msgspec's spelling: UTC as Z, microseconds
+# only when there are some (to_char only then: it is slower). No flags: NULL at once.
 _SQL_CELLS: dict[str, Callable[[str], str]] = {
-    "text": _sql_text,
-    "list": lambda c: _sql_text(f"array_to_string({c}, '{FLAG_SEPARATOR}')"),
-    "int": lambda c: f"{c}::text",
-    "bool": lambda c: f"CASE WHEN {c} THEN 'true' WHEN NOT {c} THEN 'false' END",
-    "date": lambda c: f"{c}::text",
-    "datetime": lambda c: (
-        f"CASE WHEN {c} = date_trunc('second', {c}) "
-        f"THEN replace(({c} AT TIME ZONE 'UTC')::text, ' ', 'T') || 'Z' "
-        f"""ELSE to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END"""
-    ),
+    "text": lambda c: _SQL_TEXT.format(v=c),
+    "list": lambda c: f"CASE WHEN cardinality({c}) = 0 THEN NULL ELSE {_sql_joined(c)} END",
+    "int": lambda c: c,
+    "bool": lambda c: f"{c}::text",
+    "date": lambda c: c,
+    "datetime": _sql_datetime,
 }
 
 
-def csv_line_sql(table: Table) -> str:
-    """An SQL expression: one CSV line (CRLF included) of ``table``, from a row holding each
-    column's ``sql_column``. Python and PostgreSQL spell floats differently, so a table with a
-    float column is refused."""
+def csv_select_sql(table: Table) -> str:
+    """An SQL select list: ``table``'s cells in order, from a row holding each column's
+    ``sql_column``, which ``COPY (SELECT ...) TO STDOUT (FORMAT csv)`` writes as csv_bytes does.
+    Python and PostgreSQL spell floats differently, so a table with a float column is refused."""
     cells = []
     for column in table.columns:
         if column.type not in _SQL_CELLS:
             raise ValueError(f"PostgreSQL does not write {column.type} cells ({column.name})")
-        cells.append(_SQL_CELLS[column.type](column.sql_column))
-    return f"array_to_string(ARRAY[{', '.join(cells)}], ',', '') || E'\\r\\n'"
+        cells.append(f'{_SQL_CELLS[column.type](column.sql_column)} AS "{column.name}"')
+    return ",\n       ".join(cells)
+
+
+def _records(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+
+
+def _written(records: Iterable[Sequence[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(records)
+    return buffer.getvalue().encode("utf-8")
+
+
+def copy_lines(data: bytes, rows: int) -> bytes:
+    """COPY's CSV of ``rows`` records (LF line ends) as csv_bytes' data lines (CRLF)."""
+    if data.count(b"\n") == rows:
+        # One LF per record: no cell holds a line break, so each LF ends a record.
+        return data.replace(b"\n", b"\r\n")
+    # A cell holds a line break (no IRCC value does today): the csv module tells them apart.
+    return _written(_records(data))
+
+
+def copy_lines_with_keys(data: bytes, rows: int) -> list[tuple[bytes, str]]:
+    """COPY's CSV of ``rows`` records whose last cell is no column of the file (a page's cursor
+    key, written with no comma, quote or line break): each record's data line (CRLF) without
+    that cell, and the cell."""
+    if data.count(b"\n") == rows:
+        lines = []
+        for line in data.split(b"\n")[:rows]:
+            record, _, key = line.rpartition(b",")
+            lines.append((record + b"\r\n", key.decode()))
+        return lines
+    return [(_written([r[:-1]]), r[-1]) for r in _records(data)]
 
 
 # --- XLSX ----------------------------------------------------------------------------------

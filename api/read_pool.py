@@ -82,13 +82,17 @@ class ReadPool:
     async def fetchval(self, sql: str, *args: Any) -> Any:
         return await self._read("fetchval", sql, args)
 
+    async def copy_out(self, sql: str) -> db.CopyOut:
+        # A COPY cut mid-way starts again on the primary, into a buffer of its own.
+        return await self._read("copy_out", sql, ())  # type: ignore[no-any-return]
+
     def acquire(self) -> Any:
         """A connection from the pool reads go to now (no fallback within its use)."""
         return self.current.acquire()
 
     async def _on(self, pool: asyncpg.Pool, method: str, sql: str, args: tuple[Any, ...]) -> Any:
         async with pool.acquire(timeout=self.acquire_timeout) as conn:
-            return await getattr(conn, method)(sql, *args)
+            return await db.call(conn, method, sql, args)
 
     async def _read(self, method: str, sql: str, args: tuple[Any, ...]) -> Any:
         pool = self.current
@@ -155,6 +159,9 @@ class ServingReads:
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
         return await self._mapped(self.reads.fetchval(sql, *args))
+
+    async def copy_out(self, sql: str) -> db.CopyOut:
+        return await self._mapped(self.reads.copy_out(sql))  # type: ignore[no-any-return]
 
     async def _mapped(self, read: Awaitable[Any]) -> Any:
         try:

@@ -16,10 +16,10 @@ from typing import Any, Protocol
 
 import msgspec
 
+from api import exports
 from api.columns import DRAWS, draw_of_row
-from api.db import query
+from api.db import CopyOut, query, with_literals
 from api.errors import InvalidParameter, NotFound
-from api.exports import csv_line_sql
 from api.filters import DEFAULT_LIMIT as DEFAULT_LIMIT
 from api.filters import FILTERS, check_int_range, check_slug, echo, parse_choice, where_clause
 from api.filters import MAX_LIMIT as MAX_LIMIT
@@ -64,6 +64,13 @@ class Db(Protocol):
     async def fetch(self, query: str, *args: Any) -> list[Any]: ...
     async def fetchrow(self, query: str, *args: Any) -> Any: ...
     async def fetchval(self, query: str, *args: Any) -> Any: ...
+
+
+class CopyDb(Db, Protocol):
+    """A ``Db`` that also runs ``COPY (query) TO STDOUT (FORMAT csv)`` (``api.db.copy_out``):
+    the serving pools (``api.db.ServingDb``, ``api.read_pool.ServingReads``)."""
+
+    async def copy_out(self, query: str) -> CopyOut: ...
 
 
 class _Order(msgspec.Struct, frozen=True):
@@ -214,13 +221,12 @@ async def list_draws(db: Db, q: DrawQuery) -> DrawRows:
 
 
 @functools.cache
-def _draws_csv_sql(sort: str) -> str:
-    """draws_csv over ``_list_draws_sql(sort)``; the page size is its last argument."""
+def _draws_csv_sql(sort: str, *, page: bool) -> str:
+    """draws_csv (or draws_csv_page) over ``_list_draws_sql(sort)``: its arguments."""
     order = _ORDERS[sort]
-    return query("draws_csv").format(
+    return query("draws_csv_page" if page else "draws_csv").format(
         page=_list_draws_sql(sort).rstrip().rstrip(";"),
-        line=csv_line_sql(DRAWS),
-        size=f"${len(DrawFilter.__struct_fields__) + 4}",
+        cells=exports.csv_select_sql(DRAWS),
         dir="DESC" if order.descending else "ASC",
     )
 
@@ -232,16 +238,22 @@ class CsvLines(msgspec.Struct, frozen=True, kw_only=True):
     next_cursor: str | None
 
 
-async def draws_csv(db: Db, q: DrawQuery) -> CsvLines:
+async def draws_csv(db: CopyDb, q: DrawQuery) -> CsvLines:
     """``list_draws``' rows as the CSV lines ``exports.csv_bytes`` would write for them
-    (``columns.DRAWS``), written by PostgreSQL in the statement that reads them."""
-    args = _page_args(q, q.limit)
+    (``columns.DRAWS``), written by PostgreSQL's COPY from the statement that reads them."""
+    args = _page_args(q)
     await _check_categories(db, q.filter.categories)
-    row = await db.fetchrow(_draws_csv_sql(q.sort), *args)
-    more = bool(row["more"])
+    page = q.limit is not None
+    copied = await db.copy_out(with_literals(_draws_csv_sql(q.sort, page=page), args))
+    if q.limit is None:
+        return CsvLines(lines=exports.copy_lines(copied.data, copied.rows), next_cursor=None)
+    lines = exports.copy_lines_with_keys(copied.data, copied.rows)
+    if len(lines) <= q.limit:
+        return CsvLines(lines=b"".join(line for line, _ in lines), next_cursor=None)
+    key, _, seq = lines[q.limit - 1][1].rpartition(" ")
     return CsvLines(
-        lines=row["lines"].encode(),
-        next_cursor=encode_cursor(q.sort, row["last_key"], row["last_seq"]) if more else None,
+        lines=b"".join(line for line, _ in lines[: q.limit]),
+        next_cursor=encode_cursor(q.sort, key, int(seq)),
     )
 
 

@@ -53,12 +53,17 @@ SELECT s.data_version, s.changed_at,
 FROM data_state s;
 
 -- name: draws_csv
--- The rows of list_draws (its query as the page, with limit = size + 1) as CSV lines written
--- here, each line made from the column table (api/exports.py csv_line_sql). The last row of the
--- page gives the next cursor when a row follows it; a NULL size: every row.
-SELECT coalesce(string_agg({line}, '' ORDER BY n) FILTER (WHERE {size}::int IS NULL OR n <= {size}), '') AS lines,
-       count(*) > {size} AS more,
-       max(sort_key) FILTER (WHERE n = {size}) AS last_key,
-       max(seq) FILTER (WHERE n = {size}) AS last_seq
-FROM (SELECT *, row_number() OVER (ORDER BY sort_key {dir}, seq {dir}) AS n
-      FROM ({page}) page) numbered;
+-- The rows of list_draws (its query as the page, every row) as the cells of the CSV of rounds,
+-- for COPY (...) TO STDOUT (FORMAT csv) to write (api/reads.py draws_csv); the cells are the
+-- select list made from the column table (api/exports.py csv_select_sql).
+SELECT {cells}
+FROM ({page}) page
+ORDER BY sort_key {dir}, seq {dir}
+
+-- name: draws_csv_page
+-- draws_csv for a page (list_draws' limit is the page size + 1): each row's cursor key, its
+-- sort key and seq, as a last cell that api/exports.py copy_lines_with_keys cuts off.
+SELECT {cells},
+       sort_key::text || ' ' || seq AS cursor_key
+FROM ({page}) page
+ORDER BY sort_key {dir}, seq {dir}

@@ -1,5 +1,5 @@
-"""The CSV of rounds is written by PostgreSQL (exports.csv_line_sql): it must be, byte for byte,
-the file Python's renderer (exports.csv_bytes) writes for the same rows."""
+"""The CSV of rounds is written by PostgreSQL's COPY (exports.csv_select_sql, copy_lines): it
+must be, byte for byte, the file Python's renderer (exports.csv_bytes) writes for the same rows."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
+from api import db
 from api.columns import DRAWS, Column, Table
-from api.exports import csv_bytes, csv_line_sql
+from api.exports import copy_lines, copy_lines_with_keys, csv_bytes, csv_select_sql
 from api.models import DrawPage
 
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -81,13 +82,16 @@ EVERY_TYPE = Table(
         Column("at", "datetime", "", 1, ""),
     ),
 )
-SQL_ROWS = f"""
-SELECT {csv_line_sql(EVERY_TYPE)}
+# The cells of EVERY_TYPE from arrays, in order; with each row's ordinal as a last cell, where
+# a page's cursor key is in draws_csv_page.
+ROWS_FROM = """
 FROM unnest($1::text[], $2::text[], $3::int[], $4::bool[], $5::date[], $6::timestamptz[])
      WITH ORDINALITY AS t(text, list_joined, int, bool, date, at, n)
 CROSS JOIN LATERAL (SELECT string_to_array(list_joined, '|') AS list) l
 ORDER BY n
 """
+CELLS = f"SELECT {csv_select_sql(EVERY_TYPE)} {ROWS_FROM}"
+CELLS_AND_KEY = f"SELECT {csv_select_sql(EVERY_TYPE)}, n {ROWS_FROM}"
 AWKWARD_TEXT = [
     "plain",
     "",
@@ -113,10 +117,7 @@ AWKWARD_TEXT = [
 UTC = dt.UTC
 
 
-async def test_postgresql_writes_awkward_values_as_pythons_csv_writer_does(
-    conn: asyncpg.Connection,
-) -> None:
-    n = len(AWKWARD_TEXT)
+def awkward_rows(texts: list[str | None]) -> list[dict[str, Any]]:
     lists = [None, "", "a", "a|b", "-x", "x|,y", "=f|g"]
     times = [
         None,
@@ -124,28 +125,55 @@ async def test_postgresql_writes_awkward_values_as_pythons_csv_writer_does(
         dt.datetime(2025, 11, 14, 7, 14, 25, 500000, tzinfo=UTC),
         dt.datetime(2025, 1, 1, 23, 59, 59, 1, tzinfo=UTC),
     ]
-    rows: list[dict[str, Any]] = [
+    return [
         {
-            "text": AWKWARD_TEXT[i],
+            "text": text,
             "list": lists[i % len(lists)],
             "int": [None, 0, -7, 2_147_483_647][i % 4],
             "bool": [None, True, False][i % 3],
             "date": [None, dt.date(2018, 5, 30), dt.date(999, 12, 31)][i % 3],
             "at": times[i % len(times)],
         }
-        for i in range(n)
+        for i, text in enumerate(texts)
     ]
-    lines = await conn.fetch(SQL_ROWS, *([r[c] for r in rows] for c in rows[0]))
-    written = "".join(r[0] for r in lines).encode()
+
+
+async def copied(conn: asyncpg.Connection, sql: str, rows: list[dict[str, Any]]) -> db.CopyOut:
+    args = [[r[c] for r in rows] for c in rows[0]]
+    return await db.copy_out(conn, db.with_literals(sql, args))
+
+
+def pythons_lines(rows: list[dict[str, Any]]) -> bytes:
     structs = [
         SimpleNamespace(**{**r, "list": None if r["list"] is None else r["list"].split("|")})
         for r in rows
     ]
-    python = csv_bytes(EVERY_TYPE, structs)
-    assert python.split(b"\r\n", 1)[1] == written
+    return csv_bytes(EVERY_TYPE, structs).split(b"\r\n", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        pytest.param(AWKWARD_TEXT, id="line breaks in cells"),
+        pytest.param([t for t in AWKWARD_TEXT if not t or "\n" not in t], id="no line break"),
+    ],
+)
+async def test_copy_writes_awkward_values_as_pythons_csv_writer_does(
+    conn: asyncpg.Connection, texts: list[str | None]
+) -> None:
+    rows = awkward_rows(texts)
+    python = pythons_lines(rows)
+    out = await copied(conn, CELLS, rows)
+    assert out.rows == len(rows)
+    assert copy_lines(out.data, out.rows) == python
+    # With a last cell that is no column (the row's ordinal): cut off, the same lines.
+    out = await copied(conn, CELLS_AND_KEY, rows)
+    with_keys = copy_lines_with_keys(out.data, out.rows)
+    assert [key for _, key in with_keys] == [str(n) for n in range(1, len(rows) + 1)]
+    assert b"".join(line for line, _ in with_keys) == python
 
 
 def test_a_float_column_is_refused_rather_than_spelt_differently() -> None:
     table = Table("f", "f", (Column("mean", "float", "", 1, ""),))
     with pytest.raises(ValueError, match="float"):
-        csv_line_sql(table)
+        csv_select_sql(table)

@@ -51,14 +51,27 @@ class PgProxy:
             return
         self._pipes.update((writer, up_writer))
         await asyncio.gather(
-            self._pump(reader, up_writer), self._pump(up_reader, writer), return_exceptions=True
+            self._pump(reader, up_writer),
+            self._pump(up_reader, writer, from_server=True),
+            return_exceptions=True,
         )
 
-    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def _server_bytes(self, data: bytes) -> tuple[bytes, bool]:
+        """What of the server's ``data`` the client gets, and whether the connection drops
+        right after (a subclass's hook: tests/support/copy_cut.py)."""
+        return data, False
+
+    async def _pump(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, from_server: bool = False
+    ) -> None:
         try:
             while data := await reader.read(65536):
+                data, drop = self._server_bytes(data) if from_server else (data, False)
                 writer.write(data)
                 await writer.drain()
+                if drop:
+                    writer.transport.abort()
+                    return
         finally:
             self._pipes.discard(writer)
             writer.close()
