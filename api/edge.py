@@ -40,6 +40,7 @@ from api.response_cache.layer import (
     Located,
     ResponseCache,
     captured,
+    content_length,
     read_body,
     replay,
 )
@@ -169,14 +170,16 @@ class Edge:
                 await self._cacheable(cache, scope, receive, send, status, headers, b"", limiter)
                 return
             if method == "POST" and path in cache.cacheable_posts:
-                body, more = await read_body(receive, MAX_KEYED_BODY)
-                receive = replay(body, more, receive)
                 headers = dict(scope["headers"])
-                if not more and b"json" in headers.get(b"content-type", b""):
-                    await self._cacheable(
-                        cache, scope, receive, send, status, headers, body, limiter
-                    )
-                    return
+                if b"json" in headers.get(b"content-type", b""):
+                    length = content_length(headers)
+                    body, more = await read_body(receive, MAX_KEYED_BODY, length)
+                    receive = replay(body, more, receive)
+                    if not more:
+                        await self._cacheable(
+                            cache, scope, receive, send, status, headers, body, limiter
+                        )
+                        return
         decision = await self._charge(limiter, scope, 1, status, send)
         if decision is not None and not decision.allowed:
             return

@@ -7,7 +7,10 @@
 #   summary of the most expensive frames on stdout (profile_summary.py).
 # py-spy is not a project dependency: it lives in .bench/venv-pyspy, made on first use.
 # Env: BENCH_DURATION (seconds sampled, default 10), PROFILE_NATIVE=1 (py-spy --native: C, Cython
-#      and Rust frames too), PROFILE_SAMPLER=off (no py-spy: only the CPU per request).
+#      and Rust frames too), PROFILE_SAMPLER=off (no py-spy: only the CPU per request),
+#      PROFILE_SAMPLER=perf (Linux perf instead of py-spy, kernel included: .bench/profile/
+#      MODE-W.perf and its costliest symbols; shows the thread switches between granian's
+#      Rust threads and the event loop, which py-spy cannot see).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -84,6 +87,9 @@ for w in "$@"; do
   before=("$(cpu_ms "${workers[@]}")" "$(cpu_ms "${pg[@]}")" "$(cpu_ms "$wrk_pid")")
   started=$(date +%s%N)
   if [ "${PROFILE_SAMPLER:-on}" = off ]; then sleep "$DURATION"
+  elif [ "${PROFILE_SAMPLER:-on}" = perf ]; then
+    perf record -q -F 499 -g -p "$worker" -o "$OUT/$MODE-$w.perf" -- sleep "$DURATION" \
+      >/dev/null 2>&1
   else
     "$PYSPY" record -r 200 -d "$DURATION" -p "$worker" -f raw -o "$OUT/$MODE-$w.txt" \
       $PROFILE_NATIVE >/dev/null 2>&1
@@ -109,6 +115,11 @@ print(f"CPU per request over {ms / 1000:.1f} s (~{n:,.0f} requests, 2 cores = "
       f"{2000 * ms / n:.0f} µs per request): " + ", ".join(parts))
 print()
 PYTHON
-  [ "${PROFILE_SAMPLER:-on}" = off ] || "$PY" "$BENCH_SRC/profile_summary.py" "$OUT/$MODE-$w.txt"
+  case "${PROFILE_SAMPLER:-on}" in
+    off) ;;
+    perf) perf report -i "$OUT/$MODE-$w.perf" --no-children --sort dso,sym --stdio 2>/dev/null \
+            | grep -E '^ +[0-9]' | head -40 ;;
+    *) "$PY" "$BENCH_SRC/profile_summary.py" "$OUT/$MODE-$w.txt" ;;
+  esac
   echo
 done
