@@ -7,7 +7,9 @@
 #   /proc); then per workload the medians and B's CPU per request as a share of A's.
 #   A is REF's tree (git archive) under .bench/ab-ref, imported through PYTHONPATH by the same
 #   venv, so REF must take the same dependencies as the working tree.
-# Env: BENCH_DURATION, BENCH_ROUNDS, AB_MODE=cold (EEDRAWS_CACHE=off for both).
+# Env: BENCH_DURATION, BENCH_ROUNDS, AB_MODE=cold (EEDRAWS_CACHE=off for both), AB_ENV_B="VAR=value
+#      ..." (B's environment only: compare a setting with REF = HEAD), BENCH_LATENCY=1 (wrk
+#      --latency: p99 from its histogram, as make bench prints it).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -42,18 +44,22 @@ extra=()
 [ "${AB_MODE:-warm}" = cold ] && extra=(EEDRAWS_CACHE=off)
 declare -A port
 port[a]=$(free_port)
-start_app a "${port[a]}" EEDRAWS_DATA_DIR="$BENCH_HOME/data" PYTHONPATH="$REF_TREE" "${extra[@]}"
+start_app a "${port[a]}" EEDRAWS_DATA_DIR="$BENCH_HOME/data" \
+  PYTHONPATH="$REF_TREE${PYTHONPATH:+:$PYTHONPATH}" "${extra[@]}"
 port[b]=$(free_port)
-start_app b "${port[b]}" EEDRAWS_DATA_DIR="$BENCH_HOME/data" "${extra[@]}"
+read -r -a env_b <<<"${AB_ENV_B:-}"
+start_app b "${port[b]}" EEDRAWS_DATA_DIR="$BENCH_HOME/data" "${extra[@]}" "${env_b[@]}"
 wait_ready a "http://127.0.0.1:${port[a]}/v1/status"
 wait_ready b "http://127.0.0.1:${port[b]}/v1/status"
 declare -A workers
 for side in a b; do
   workers[$side]=$(worker_pids "$(cat "$RUN/$side.pid")" | tr '\n' ' ')
   [ -n "${workers[$side]}" ] || die "found no worker of $side"
+  log "$side: workers ${workers[$side]}"
 done
-# The ETags and bodies of the working tree's answers (the workloads' paths and POST bodies).
-"$PY" "$BENCH_SRC/record.py" "http://127.0.0.1:${port[b]}" "http://127.0.0.1:${port[b]}" "$RUN" \
+# The workloads' paths and POST bodies, as make bench finds them: every workload asked of both
+# (so both have made the same answers, charts included, before the first cell).
+"$PY" "$BENCH_SRC/record.py" "http://127.0.0.1:${port[b]}" "http://127.0.0.1:${port[a]}" "$RUN" \
   "$(free_port)" 2>/dev/null
 
 results=$RUN/cells.tsv
