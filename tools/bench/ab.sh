@@ -4,7 +4,9 @@
 #   For each of BENCH_ROUNDS rounds (default 4) and each workload (W1..W8 as in make bench),
 #   wrk -t2 -c32 runs BENCH_DURATION s (default 5) against A and against B, in an order that
 #   alternates by round. Per cell: req/s, p99 and the app's CPU per request (both workers, from
-#   /proc); then per workload the medians and B's CPU per request as a share of A's.
+#   /proc) and how wrk's 32 connections fell on the two workers (one worker accepts from the
+#   shared socket as fast as it can, so a run may put all 32 on one worker: docs/benchmarks.md,
+#   "Warm path (session 4)"); then per workload the medians and B's CPU per request over A's.
 #   A is REF's tree (git archive) under .bench/ab-ref, imported through PYTHONPATH by the same
 #   venv, so REF must take the same dependencies as the working tree.
 # Env: BENCH_DURATION, BENCH_ROUNDS, AB_MODE=cold (EEDRAWS_CACHE=off for both), AB_ENV_B="VAR=value
@@ -33,6 +35,16 @@ cpu_ms() {
     total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
   done
   echo $((total * 1000 / hz))
+}
+
+# connection_split PORT PID...: how many of the established connections to PORT each worker holds.
+connection_split() {
+  local port=$1 p counts=()
+  shift
+  for p in "$@"; do
+    counts+=("$(ss -tnpH state established "( sport = :$port )" | grep -c "pid=$p," || true)")
+  done
+  (IFS=/; echo "${counts[*]}")
 }
 
 cleanup() { stop_bg a; stop_bg b; }
@@ -78,14 +90,20 @@ for round in $(seq "$ROUNDS"); do
       WRK_QUIET=1 wrk -t2 -c32 -d1s -s "$BENCH_SRC/wrk.lua" "$url" >/dev/null 2>&1 || true
       # shellcheck disable=SC2086
       before=$(cpu_ms ${workers[$side]})
-      out=$(wrk -t2 -c32 -d"${DURATION}s" --timeout 10s -s "$BENCH_SRC/wrk.lua" "$url" 2>&1 |
-        grep '^RESULT ' || echo 'RESULT 0 0 0 0 0 0')
+      wrk -t2 -c32 -d"${DURATION}s" --timeout 10s --latency -s "$BENCH_SRC/wrk.lua" "$url" \
+        >"$RUN/wrk.log" 2>&1 &
+      sleep "$(awk -v d="$DURATION" 'BEGIN {print d / 2}')"
+      # shellcheck disable=SC2086
+      split=$(connection_split "${port[$side]}" ${workers[$side]})
+      wait $! || true
       # shellcheck disable=SC2086
       after=$(cpu_ms ${workers[$side]})
+      out=$(grep '^RESULT ' "$RUN/wrk.log" || echo 'RESULT 0 0 0 0 0 0')
       read -r _ rps _ p99 errors _ requests <<<"$out"
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$w" "$side" "$rps" "$p99" \
-        "$((after - before))" "$requests" >>"$results"
-      log "round $round $w $side: $rps req/s, p99 $p99 ms, $errors errors"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$w" "$side" "$rps" "$p99" \
+        "$((after - before))" "$requests" "$split" >>"$results"
+      log "round $round $w $side: $rps req/s, p99 $p99 ms, $errors errors, wrk's connections" \
+        "per worker $split"
     done
   done
 done
@@ -97,7 +115,7 @@ from collections import defaultdict
 
 cells = defaultdict(list)
 for line in open(sys.argv[1]):
-    _, w, side, rps, p99, cpu_ms, requests = line.split("\t")
+    _, w, side, rps, p99, cpu_ms, requests, _split = line.rstrip("\n").split("\t")
     us = 1000 * int(cpu_ms) / max(int(requests), 1)
     cells[(w, side)].append((float(rps), float(p99), us))
 print(f"A = {sys.argv[2]}, B = the working tree; medians of {len(next(iter(cells.values())))} cells")
