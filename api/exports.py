@@ -104,15 +104,16 @@ _SQL_TEXT = (
     r"WHEN {v} ~ '^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$' THEN {v} "
     r"ELSE '''' || {v} END) ELSE {v} END"
 )
-# A timestamp's UTC wall time: truncated and written as a timestamp without time zone, which
-# costs less than the same on a timestamptz.
+# A timestamp's UTC wall time (a timestamp without time zone). It has no fraction of a second
+# when rounding it to whole seconds (a cast to timestamp(0): integer arithmetic) changes
+# nothing; date_trunc cost twice as much.
 _SQL_UTC = "({c} AT TIME ZONE 'UTC')"
 
 
 def _sql_datetime(column: str) -> str:
     utc = _SQL_UTC.format(c=column)
     return (
-        f"CASE WHEN date_trunc('second', {utc}) = {utc} "
+        f"CASE WHEN {utc} = {utc}::timestamp(0) "
         f"THEN replace({utc}::text, ' ', 'T') || 'Z' "
         f"""ELSE to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END"""
     )

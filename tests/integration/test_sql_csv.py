@@ -124,6 +124,8 @@ def awkward_rows(texts: list[str | None]) -> list[dict[str, Any]]:
         dt.datetime(2026, 4, 15, 10, 43, 11, tzinfo=UTC),
         dt.datetime(2025, 11, 14, 7, 14, 25, 500000, tzinfo=UTC),
         dt.datetime(2025, 1, 1, 23, 59, 59, 1, tzinfo=UTC),
+        # Rounds up to the next day's midnight: still a fraction, written as one.
+        dt.datetime(2025, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
     ]
     return [
         {
