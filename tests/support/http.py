@@ -43,6 +43,10 @@ class CountingPool:
         self.statements.append(sql)
         return await self.pool.fetchval(sql, *args)
 
+    async def copy_out(self, sql: str) -> Any:
+        self.statements.append(sql)
+        return await self.pool.copy_out(sql)
+
 
 @contextlib.contextmanager
 def counting_statements(client: Client) -> Iterator[CountingPool]:
