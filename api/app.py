@@ -19,6 +19,7 @@ from litestar.types import ASGIApp
 from api import db, dependency_batches, edge, metrics, ratelimit, read_pool, refresh
 from api.data_version import DataVersion
 from api.graphql.controller import graphql_router
+from api.graphql.posts import PlannedPosts
 from api.reads import Db
 from api.redis_client import redis_client
 from api.response_cache import LocalLRU, RedisTier, ResponseCache, cacheable_post_paths
@@ -169,6 +170,7 @@ def create_app(settings: Settings) -> Litestar:
         serving: Db = request.app.state.pool
         return serving
 
+    cors_config = CORSConfig(allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"])
     app = Litestar(
         route_handlers=[
             DrawsController,
@@ -201,7 +203,7 @@ def create_app(settings: Settings) -> Litestar:
         plugins=[problem_details_plugin()],
         openapi_config=openapi_config(),
         template_config=template_config(),
-        cors_config=CORSConfig(allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"]),
+        cors_config=cors_config,
         lifespan=[lifespan],
         # The CLI (or the ASGI server) configures logging; Litestar must not replace it.
         logging_config=None,
@@ -233,10 +235,19 @@ def create_app(settings: Settings) -> Litestar:
     # answer counted and timed; /metrics answered first), health checks, size limits, HEAD,
     # the rate limit, the response cache (a hit never reaches routing, DI or encoding) and
     # the security headers every answer carries.
+    # Inside the edge, in front of the router: POST /graphql of a document already answered
+    # once runs its compiled plan (api/graphql/posts.py).
+    planned = PlannedPosts(
+        cast(edge.ASGIApp, app.asgi_handler),
+        db=lambda: cast(Db | None, app.state.get("pool")),
+        cors=cors_config,
+        time_budget=settings.graphql_timeout,
+    )
+    app.state.graphql_posts = planned
     app.asgi_handler = cast(
         ASGIApp,
         edge.Edge(
-            cast(edge.ASGIApp, app.asgi_handler),
+            planned,
             db=lambda: cast(Db | None, app.state.get("pool")),
             cache=response_cache,
             limiter=_rate_limiter(settings),

@@ -90,9 +90,19 @@ class DrawPageSource(msgspec.Struct, frozen=True):
     category: str | None = None
 
 
-class DrawEdgeSource(msgspec.Struct, frozen=True):
-    node: models.Draw
-    cursor: str
+class DrawEdgeSource:
+    """An edge of a page: its draw, and its cursor encoded only when asked for."""
+
+    __slots__ = ("_index", "_page", "node")
+
+    def __init__(self, page: reads.DrawRows, index: int) -> None:
+        self.node = page.draws[index]
+        self._page = page
+        self._index = index
+
+    @property
+    def cursor(self) -> str:
+        return self._page.cursors[self._index]
 
 
 async def draw_page(
@@ -135,7 +145,7 @@ class DrawConnection:
     @staticmethod
     def edges(parent: strawberry.Parent[DrawPageSource]) -> list[DrawEdgeSource]:
         page = parent.page
-        return [DrawEdgeSource(d, c) for d, c in zip(page.draws, page.cursors, strict=True)]
+        return [DrawEdgeSource(page, i) for i in range(len(page.draws))]
 
     @field(graphql_type=gql("list[Draw]"), description="The drawn nodes, no edges")
     @staticmethod
