@@ -269,3 +269,21 @@ async def test_any_body_gets_the_full_paths_answer(
     got = await planned.post("/graphql", content=content, headers=headers)
     expected = await full.post("/graphql", content=content, headers=headers)
     assert _compared(got) == _compared(expected)
+
+
+async def test_a_plan_over_the_time_budget_answers_as_the_full_path_does(
+    rounds_2026: Settings,
+) -> None:
+    cold = msgspec.structs.replace(rounds_2026, cache_enabled=False)
+    hurried = msgspec.structs.replace(cold, graphql_timeout=1e-6)
+    planned_app, full_app = create_app(cold), create_app(hurried)
+    full_app.state.graphql_posts.max_plans = 0
+    body = {"query": "{ draws(first: 50) { nodes { number date } } }"}
+    async with AsyncTestClient(planned_app) as planned, AsyncTestClient(full_app) as full:
+        assert (await planned.post("/graphql", json=body)).status_code == 200
+        assert isinstance(planned_app.state.graphql_posts.plans[(body["query"], None)], Plan)
+        planned_app.state.graphql_posts.time_budget = 1e-6
+        got = await planned.post("/graphql", json=body)
+        expected = await full.post("/graphql", json=body)
+    assert got.status_code == 503
+    assert _compared(got) == _compared(expected)
