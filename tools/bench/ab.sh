@@ -37,8 +37,8 @@ cpu_ms() {
   echo $((total * 1000 / hz))
 }
 
-# connection_split PORT PID...: how many of the established connections to PORT each worker holds.
-connection_split() {
+# worker_split PORT PID...: how many of the established connections to PORT each worker holds.
+worker_split() {
   local port=$1 p counts=()
   shift
   for p in "$@"; do
@@ -94,7 +94,7 @@ for round in $(seq "$ROUNDS"); do
         >"$RUN/wrk.log" 2>&1 &
       sleep "$(awk -v d="$DURATION" 'BEGIN {print d / 2}')"
       # shellcheck disable=SC2086
-      split=$(connection_split "${port[$side]}" ${workers[$side]})
+      split=$(worker_split "${port[$side]}" ${workers[$side]})
       wait $! || true
       # shellcheck disable=SC2086
       after=$(cpu_ms ${workers[$side]})

@@ -189,7 +189,7 @@ emit() { echo "$*" >>"$out"; echo "$*" >&2; }
 # the probe's (probe_bytes) got other answers too (a 304 among 200s, or the reverse): table.py
 # flags it.
 cell() {
-  local target=$1 w=$2 url=$3 expect=$4 body=$5 etag=$6 code bytes result
+  local target=$1 w=$2 url=$3 expect=$4 body=$5 etag=$6 code bytes result split
   read -r code bytes <<<"$(probe "$url" "$body" "$etag")"
   if [ "$code" != "$expect" ]; then emit "$target $w n/a n/a n/a n/a http_$code - -"; return; fi
   export WRK_BODY_FILE='' WRK_IF_NONE_MATCH=''
@@ -197,8 +197,28 @@ cell() {
   [ "$etag" != - ] && WRK_IF_NONE_MATCH=$etag
   WRK_QUIET=1 wrk -t2 -c32 -d"${WARMUP}s" --timeout 10s -s "$BENCH_SRC/wrk.lua" "$url" \
     >/dev/null 2>&1 || true
+  # Halfway through, how wrk's connections fell on the server's processes (sampled aside, so
+  # wrk stays in the foreground).
+  (sleep "$(awk -v d="$DURATION" 'BEGIN {print d / 2}')"
+   connection_split "$url" >"$RUN/split-$target-$w" 2>/dev/null || true) &
   wrk -t2 -c32 -d"${DURATION}s" --timeout 10s --latency -s "$BENCH_SRC/wrk.lua" "$url" \
     >"$RUN/wrk-$target-$w.log" 2>&1 || true
+  wait "$!" 2>/dev/null || true
   result=$(grep '^RESULT ' "$RUN/wrk-$target-$w.log" | tail -1 | cut -d' ' -f2-)
   emit "$target $w ${result:-error error error error error error} $bytes"
+  split=$(cat "$RUN/split-$target-$w" 2>/dev/null || true)
+  log "$target $w: wrk's 32 connections per server process: ${split:-unknown}"
+  echo "$target $w ${split:-unknown}" >>"${out%.txt}.splits"
+}
+
+# connection_split URL -> how many established connections to URL's port each process holds,
+# most first ("20/12"; "32" when one process holds them all). Both workers of the app accept
+# from one shared socket, and wrk opens its connections at once: the split varies by cell and
+# moves the figures (docs/benchmarks.md, "Warm path (session 4)").
+connection_split() {
+  local port=${1#http://127.0.0.1:}
+  port=${port%%/*}
+  command -v ss >/dev/null || return 0
+  ss -tnpH state established "( sport = :$port )" | grep -o 'pid=[0-9]*' | sort | uniq -c |
+    sort -rn | awk '{print $1}' | paste -sd/
 }
