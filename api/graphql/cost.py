@@ -155,7 +155,8 @@ class _Costs:
         return max(1, min(value, limits.MAX_FIRST))
 
 
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+def operation_named(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    """The operation a request names (the only one when it names none), as graphql-core picks it."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if name is None:
         return operations[0] if len(operations) == 1 else None
@@ -169,7 +170,7 @@ def operation_cost(
     variables: Mapping[str, Any] | None,
 ) -> int:
     """The nodes the operation may return (at least 1)."""
-    operation = _operation(document, operation_name)
+    operation = operation_named(document, operation_name)
     if operation is None:  # graphql-core refuses it with its own error
         return 1
     costs = _Costs(schema, document, operation, variables or {})

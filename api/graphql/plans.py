@@ -55,7 +55,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter, get_argumen
 from strawberry.types.field import StrawberryField
 
 from api.graphql.context import Context
-from api.graphql.cost import operation_cost
+from api.graphql.cost import operation_cost, operation_named
 from api.graphql.schema import schema
 
 _GRAPHQL_SCHEMA = schema._schema
@@ -332,17 +332,10 @@ class _HasDirectives(Visitor):
         self.found = True
 
 
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name is None:
-        return operations[0] if len(operations) == 1 else None
-    return next((o for o in operations if o.name and o.name.value == name), None)
-
-
 def compile_plan(document: DocumentNode, operation_name: str | None) -> Plan | None:
     """The plan of an operation already answered once without errors, or None when some of it
     needs graphql-core (see the module docstring)."""
-    operation = _operation(document, operation_name)
+    operation = operation_named(document, operation_name)
     if operation is None or operation.operation != OperationType.QUERY:
         return None
     directives = _HasDirectives()
