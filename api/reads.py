@@ -231,6 +231,16 @@ def _draws_csv_sql(sort: str, *, page: bool) -> str:
     )
 
 
+@functools.cache
+def _draws_csv_stored_sql(sort: str) -> str:
+    """draws_csv_stored over ``_list_draws_sql(sort)``: its arguments."""
+    return query("draws_csv_stored").format(
+        page=_list_draws_sql(sort).rstrip().rstrip(";"),
+        dir="DESC" if _ORDERS[sort].descending else "ASC",
+        format=f"'{exports.csv_format(DRAWS)}'",
+    )
+
+
 class CsvLines(msgspec.Struct, frozen=True, kw_only=True):
     """Rows as CSV data lines (no header), and the cursor of the next page if there is one."""
 
@@ -244,6 +254,11 @@ async def draws_csv(db: CopyDb, q: DrawQuery) -> CsvLines:
     args = _page_args(q)
     await _check_categories(db, q.filter.categories)
     page = q.limit is not None
+    if not page:
+        # The lines ingest stored, when it stored every one with this server's writer.
+        stored = await db.fetchval(_draws_csv_stored_sql(q.sort), *args)
+        if stored is not None:
+            return CsvLines(lines=stored.encode(), next_cursor=None)
     copied = await db.copy_out(with_literals(_draws_csv_sql(q.sort, page=page), args))
     if q.limit is None:
         return CsvLines(lines=exports.copy_lines(copied.data, copied.rows), next_cursor=None)

@@ -11,6 +11,7 @@ import msgspec
 
 from api.db import INGEST_LOCK, query
 from api.ingest.categories import classify_draw_name
+from api.ingest.csv_lines import store_csv_lines
 from api.ingest.ircc import (
     BANDS,
     IngestError,
@@ -103,6 +104,8 @@ async def ingest_bytes(
         counts = await _store_draws(conn, parsed, stored, category_ids, run_id, vintage)
         renamed = await _name_categories(conn)
         changed_snaps, retracted = await _store_snapshots(conn, parsed, stored, vintage)
+        # Derived from the rounds just written, so not a change of data by itself.
+        await store_csv_lines(conn)
         flagged = [
             FlaggedTimestamp(
                 r.number,

@@ -60,6 +60,16 @@ SELECT {cells}
 FROM ({page}) page
 ORDER BY sort_key {dir}, seq {dir}
 
+-- name: draws_csv_stored
+-- draws_csv from the lines ingest stored (sql/migrations/0006), when every row of the page has
+-- one and they were made by this server's writer (exports.csv_format); else lines is NULL and the caller
+-- writes the file by COPY.
+SELECT CASE WHEN count(*) = count(d.csv_line) AND (SELECT csv_format FROM data_state) = {format}
+            THEN coalesce(string_agg(d.csv_line, '' ORDER BY page.sort_key {dir}, page.seq {dir}), '')
+       END AS lines
+FROM ({page}) page
+JOIN draws d ON d.seq = page.seq;
+
 -- name: draws_csv_page
 -- draws_csv for a page (list_draws' limit is the page size + 1): each row's cursor key, its
 -- sort key and seq, as a last cell that api/exports.py copy_lines_with_keys cuts off.

@@ -127,3 +127,28 @@ SELECT store_id::text FROM data_state;
 -- name: bump_data_version
 UPDATE data_state SET data_version = data_version + 1, changed_at = now(), last_run_id = $1
 RETURNING data_version;
+
+-- The CSV of rounds' stored lines (sql/migrations/0006, api/ingest/csv_lines.py).
+
+-- name: csv_format
+SELECT csv_format FROM data_state;
+
+-- name: forget_csv_lines
+-- Lines another writer made: every one is written again.
+UPDATE draws SET csv_line = NULL WHERE csv_line IS NOT NULL;
+
+-- name: set_csv_format
+UPDATE data_state SET csv_format = $1;
+
+-- name: rounds_without_csv_line
+-- The cells of the CSV of rounds (the select list made from the column table, as in draws.sql
+-- draws_csv) of each round with no stored line, its seq as a last cell.
+SELECT {cells},
+       seq
+FROM draws
+WHERE csv_line IS NULL
+
+-- name: store_csv_lines
+UPDATE draws d SET csv_line = l.line
+FROM unnest($1::int[], $2::text[]) AS l(seq, line)
+WHERE d.seq = l.seq;

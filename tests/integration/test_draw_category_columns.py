@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncpg
 
 from api import db
-from api.settings import Settings
-from tests.support.db import FIXTURES, Ingest, drop_database, unique_name, with_database
+from tests.support.db import FIXTURES, Ingest
 
 DRIFTED = """
 SELECT count(*) FROM draws d JOIN categories c ON c.id = d.category_id
@@ -63,31 +62,31 @@ async def test_a_round_cannot_be_given_another_categorys_slug_or_name(
     assert await conn.fetchval(DRIFTED) == 0
 
 
+# What 0005 changed, undone: the store as 0004 left it (the view joined categories).
+UNDO_0005 = """
+DROP TRIGGER draws_take_category ON draws;
+DROP TRIGGER categories_give_draws ON categories;
+DROP FUNCTION draws_take_category();
+DROP FUNCTION categories_give_draws();
+CREATE OR REPLACE VIEW draws_v AS
+SELECT d.number, d.seq, d.draw_date, c.slug AS category_slug, c.name AS category_name,
+       d.category_version, d.name, d.invitations, d.crs_min, d.programs,
+       d.run_at, d.tie_break_at, d.pool_snapshot_date, d.flags, d.category_id
+FROM draws d JOIN categories c ON c.id = d.category_id;
+ALTER TABLE draws DROP COLUMN category_slug, DROP COLUMN category_name;
+DELETE FROM schema_migrations WHERE version = '0005_draw_category_columns';
+"""
+
+
 async def test_a_store_from_before_the_columns_gets_them_filled_by_the_migration(
-    servers: Settings,
+    ingest: Ingest, conn: asyncpg.Connection
 ) -> None:
-    name = unique_name("pre_0005")
-    admin = await asyncpg.connect(servers.database_url)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    conn = await db.connect(with_database(servers.database_url, name))
-    try:
-        await conn.execute(
-            "CREATE TABLE schema_migrations (version text PRIMARY KEY,"
-            " applied_at timestamptz NOT NULL DEFAULT now())"
-        )
-        for path in sorted((db.sql_dir() / "migrations").glob("000[1-4]_*.sql")):
-            await conn.execute(path.read_text(encoding="utf-8"))
-            await conn.execute("INSERT INTO schema_migrations (version) VALUES ($1)", path.stem)
-        await Ingest(conn)(FIXTURES / "rounds_2026.json")
+    await ingest(FIXTURES / "rounds_2026.json")
+    async with conn.transaction():
+        await conn.execute(UNDO_0005)
 
-        assert await db.migrate(conn) == ["0005_draw_category_columns"]
+    assert await db.migrate(conn) == ["0005_draw_category_columns"]
 
-        assert await conn.fetchval("SELECT count(*) FROM draws") == 14
-        assert await conn.fetchval(DRIFTED) == 0
-        assert await conn.fetchval("SELECT count(*) FROM draws WHERE category_name IS NULL") == 0
-    finally:
-        await conn.close()
-        await drop_database(servers.database_url, name)
+    assert await conn.fetchval("SELECT count(*) FROM draws") == 14
+    assert await conn.fetchval(DRIFTED) == 0
+    assert await conn.fetchval("SELECT count(*) FROM draws WHERE category_name IS NULL") == 0

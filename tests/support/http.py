@@ -8,10 +8,14 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
+import msgspec
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from api.columns import DRAWS
 from api.data_version import DataVersion
+from api.exports import csv_bytes
+from api.models import DrawPage
 
 Client = AsyncTestClient[Litestar]
 T = TypeVar("T")
@@ -113,3 +117,10 @@ async def data_version_reaches(version: DataVersion, wanted: int) -> None:
             changed.clear()
     finally:
         version.on_change.remove(changed.set)
+
+
+async def pythons_csv(client: Client) -> bytes:
+    """What Python's renderer writes for the rows the JSON list serves now."""
+    response = await client.get("/v1/draws?limit=500")
+    assert response.status_code == 200, response.text
+    return csv_bytes(DRAWS, msgspec.json.decode(response.content, type=DrawPage).data)
