@@ -221,22 +221,13 @@ async def list_draws(db: Db, q: DrawQuery) -> DrawRows:
 
 
 @functools.cache
-def _draws_csv_sql(sort: str, *, page: bool) -> str:
-    """draws_csv (or draws_csv_page) over ``_list_draws_sql(sort)``: its arguments."""
-    order = _ORDERS[sort]
-    return query("draws_csv_page" if page else "draws_csv").format(
-        page=_list_draws_sql(sort).rstrip().rstrip(";"),
-        cells=exports.csv_select_sql(DRAWS),
-        dir="DESC" if order.descending else "ASC",
-    )
-
-
-@functools.cache
-def _draws_csv_stored_sql(sort: str) -> str:
-    """draws_csv_stored over ``_list_draws_sql(sort)``: its arguments."""
-    return query("draws_csv_stored").format(
+def _around_page(name: str, sort: str) -> str:
+    """draws.sql's statement ``name`` around ``_list_draws_sql(sort)`` (its arguments are that
+    query's): the CSV of rounds' cells for COPY, or the rounds' stored lines."""
+    return query(name).format(
         page=_list_draws_sql(sort).rstrip().rstrip(";"),
         dir="DESC" if _ORDERS[sort].descending else "ASC",
+        cells=exports.csv_select_sql(DRAWS),
         format=f"'{exports.csv_format(DRAWS)}'",
     )
 
@@ -250,18 +241,17 @@ class CsvLines(msgspec.Struct, frozen=True, kw_only=True):
 
 async def draws_csv(db: CopyDb, q: DrawQuery) -> CsvLines:
     """``list_draws``' rows as the CSV lines ``exports.csv_bytes`` would write for them
-    (``columns.DRAWS``), written by PostgreSQL's COPY from the statement that reads them."""
+    (``columns.DRAWS``): the lines ingest stored for them when there are all of them, else
+    written by PostgreSQL's COPY from the statement that reads them (pages always are)."""
     args = _page_args(q)
     await _check_categories(db, q.filter.categories)
-    page = q.limit is not None
-    if not page:
-        # The lines ingest stored, when it stored every one with this server's writer.
-        stored = await db.fetchval(_draws_csv_stored_sql(q.sort), *args)
+    if q.limit is None:
+        stored = await db.fetchval(_around_page("draws_csv_stored", q.sort), *args)
         if stored is not None:
             return CsvLines(lines=stored.encode(), next_cursor=None)
-    copied = await db.copy_out(with_literals(_draws_csv_sql(q.sort, page=page), args))
-    if q.limit is None:
+        copied = await db.copy_out(with_literals(_around_page("draws_csv", q.sort), args))
         return CsvLines(lines=exports.copy_lines(copied.data, copied.rows), next_cursor=None)
+    copied = await db.copy_out(with_literals(_around_page("draws_csv_page", q.sort), args))
     lines = exports.copy_lines_with_keys(copied.data, copied.rows)
     if len(lines) <= q.limit:
         return CsvLines(lines=b"".join(line for line, _ in lines), next_cursor=None)
