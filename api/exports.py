@@ -28,7 +28,7 @@ BOM = "\ufeff".encode()
 # Characters a spreadsheet may read as the start of a formula (OWASP "CSV injection").
 _FORMULA_LEADS = frozenset("=+-@\t\r")
 # ASCII digits only: what a spreadsheet reads as a number, and what PostgreSQL's twin of this
-# rule (_SQL_GUARD) matches.
+# rule (_SQL_TEXT, built from it) matches.
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
@@ -100,10 +100,12 @@ def csv_document(table: Table, lines: bytes, *, bom: bool = False) -> bytes:
 # and an empty text as NULL (COPY quotes an empty string, "", to tell it from NULL; the csv
 # module writes both as an empty cell). The first character's code (ascii: 0 for '') sends the
 # few texts that need either to the slow branch; the others cost one integer test.
+# The leads and the number rule are the Python renderer's own (_FORMULA_LEADS, _NUMBER).
+_SQL_LEADS = ", ".join(str(code) for code in sorted({0, *map(ord, _FORMULA_LEADS)}))
 _SQL_TEXT = (
-    r"CASE WHEN ascii({v}) IN (0, 9, 13, 43, 45, 61, 64) THEN (CASE WHEN {v} = '' THEN NULL "
-    r"WHEN {v} ~ '^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$' THEN {v} "
-    r"ELSE '''' || {v} END) ELSE {v} END"
+    f"CASE WHEN ascii({{v}}) IN ({_SQL_LEADS}) THEN (CASE WHEN {{v}} = '' THEN NULL "
+    f"WHEN {{v}} ~ '^{_NUMBER.pattern}$' THEN {{v}} "
+    "ELSE '''' || {v} END) ELSE {v} END"
 )
 # A timestamp's UTC wall time (a timestamp without time zone). It has no fraction of a second
 # when rounding it to whole seconds (a cast to timestamp(0): integer arithmetic) changes
