@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -50,6 +51,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trusted_proxy_hops: int = 0
     # Wall-clock seconds a /graphql request may take.
     graphql_timeout: float = 10.0
+    # The origin clients reach the API at (https://eedraws.example): absolute links (feeds,
+    # the MCP server's allowed Host) are built from it, never from a request's Host header.
+    # Empty: the request's own origin, which is what `make run` on loopback wants.
+    public_url: str = ""
 
     @property
     def serving_database_url(self) -> str:
@@ -78,6 +83,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             rate_limit=env.get("EEDRAWS_RATE_LIMIT", "1000/minute").strip() or "1000/minute",
             trusted_proxy_hops=int(_number(env, "EEDRAWS_TRUSTED_PROXY_HOPS", 0)),
             graphql_timeout=_number(env, "EEDRAWS_GRAPHQL_TIMEOUT", 10.0),
+            public_url=_origin(env, "EEDRAWS_PUBLIC_URL"),
         )
 
 
@@ -103,3 +109,21 @@ def _switch(env: Mapping[str, str], key: str, default: bool) -> bool:
     if raw in {"0", "off", "false", "no"}:
         return False
     raise SettingsError(f"{key}={raw!r}: use on or off")
+
+
+def _origin(env: Mapping[str, str], key: str) -> str:
+    """``scheme://host[:port]`` with no trailing slash, or "" when unset."""
+    raw = env.get(key, "").strip()
+    if not raw:
+        return ""
+    try:
+        parts = urlsplit(raw)
+        port = parts.port  # a port that is not a number raises here
+    except ValueError:
+        raise SettingsError(f"{key}={raw!r} is not a URL") from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SettingsError(f"{key}={raw!r}: give an origin such as https://eedraws.example")
+    if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
+        raise SettingsError(f"{key}={raw!r}: an origin only, with no path, query or user")
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
