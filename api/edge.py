@@ -4,7 +4,8 @@
   included; /metrics answered to its bearer token, before anything else;
 - ``/healthz`` (the process is up; no I/O) and ``/readyz`` (PostgreSQL answers and data is
   loaded): never cached, never rate-limited;
-- HTTP semantics (api/rest/semantics.py): 414/431 before any work, ``HEAD`` as a ``GET``
+- HTTP semantics (api/rest/semantics.py): a 400 for a request no route can read (two
+  ``Host`` headers, a NUL or ``..`` in the path...), 414/431 before any work, ``HEAD`` as a ``GET``
   without the body, ``HEAD`` named in ``Allow``;
 - the per-client rate limit (api/ratelimit.py): in front of the cache, so cached answers count,
   a cached GraphQL answer at the cost of its first making;
@@ -45,7 +46,7 @@ from api.response_cache.layer import (
     replay,
 )
 from api.rest.errors import problem_body
-from api.rest.semantics import too_large, with_head_in_allow
+from api.rest.semantics import too_large, unreadable, with_head_in_allow
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -147,6 +148,12 @@ class Edge:
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send, status: list[int]) -> None:
         path: str = scope["path"]
+        limiter = None if path in UNLIMITED_PATHS else self.limiter
+        # Before anything else, probes included: a request with two Hosts is no request.
+        refusal = unreadable(scope)
+        if refusal is not None:
+            await self._refuse_charged(limiter, scope, send, status, refusal)
+            return
         if path == "/healthz":
             status[0] = 200
             await self._answer(scope, send, 200, {"status": "ok"})
@@ -154,13 +161,9 @@ class Edge:
         if path == "/readyz":
             status[0] = await self._ready(scope, send)
             return
-        limiter = None if path in UNLIMITED_PATHS else self.limiter
         refusal = too_large(scope)
         if refusal is not None:
-            decision = await self._charge(limiter, scope, 1, status, send)
-            if decision is None or decision.allowed:
-                status[0] = refusal[0]
-                await self._refuse(scope, send, *refusal, decision)
+            await self._refuse_charged(limiter, scope, send, status, refusal)
             return
         cache = self.cache
         method: str = scope["method"]
@@ -362,6 +365,20 @@ class Edge:
             return 503
         await self._answer(scope, send, 200, {"status": "ready"})
         return 200
+
+    async def _refuse_charged(
+        self,
+        limiter: RateLimiter | None,
+        scope: Scope,
+        send: Send,
+        status: list[int],
+        refusal: tuple[int, str, str],
+    ) -> None:
+        """A refusal costs a request like any other (a 429 once the budget is spent)."""
+        decision = await self._charge(limiter, scope, 1, status, send)
+        if decision is None or decision.allowed:
+            status[0] = refusal[0]
+            await self._refuse(scope, send, *refusal, decision)
 
     async def _refuse(
         self,

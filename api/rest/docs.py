@@ -11,9 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Request, Router
-from litestar.connection import ASGIConnection
-from litestar.exceptions import NotFoundException
-from litestar.handlers import BaseRouteHandler
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.static_files import create_static_files_router
 
@@ -53,16 +50,9 @@ class SwaggerUIPage(OpenAPIRenderPlugin):
 """.encode()
 
 
-def _reject_nul(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    # The filesystem cannot name a file with a NUL in it; os.stat would raise (a 500).
-    if "\x00" in connection.scope["path"]:
-        raise NotFoundException("no such asset")
-
-
 def docs_assets_router() -> Router:
     return create_static_files_router(
         path=DOCS_ASSETS,
         directories=[OWN_ASSETS, swagger_ui_dir()],
         include_in_schema=False,
-        guards=[_reject_nul],
     )

@@ -57,7 +57,10 @@ CODES: dict[str, ErrorCode] = {
             code="bad_request",
             status=400,
             title="Bad request",
-            when="Any other request the server cannot read.",
+            when="A request the server cannot read: two `Host` headers or one that is not "
+            "`host[:port]`, a path with a NUL or another control character, broken "
+            "percent-encoding or UTF-8, a `..` segment or a segment over 255 bytes; or any "
+            "other request it cannot read.",
         ),
         ErrorCode(
             code="not_found",
@@ -89,8 +92,8 @@ CODES: dict[str, ErrorCode] = {
             code="uri_too_long",
             status=414,
             title="URI too long",
-            when="A REST URL (path and query) over 16 KB. Over 64 KB the HTTP server itself "
-            "answers a bare 414 with no body.",
+            when="A REST URL (path and query) over 16 KB, or a path over 2 KB. Over 64 KB the "
+            "HTTP server itself answers a bare 414 with no body.",
         ),
         ErrorCode(
             code="rate_limited",

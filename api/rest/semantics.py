@@ -9,13 +9,20 @@
   work. granian itself answers an empty 414 for a request line over 64 KB and an empty 431 for
   more than 100 headers, before the app sees them (docs/errors.md); these limits sit below that,
   so most over-long requests get the API's own answer.
+- A request whose target no route can read is a 400 before any routing, cache lookup or other
+  work (``unreadable``): two ``Host`` header lines or one that is not ``host[:port]`` (RFC 9112
+  3.2), a path with a control character (a NUL), broken percent-encoding or UTF-8, a ``..``
+  segment or a segment longer than a file name may be. Every route, static files included, is
+  behind this one check, so none has to guard its own path.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import MutableMapping
 from itertools import chain
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 Scope = MutableMapping[str, Any]
 Header = tuple[bytes, bytes]
@@ -26,6 +33,17 @@ MAX_REST_URI = 16 * 1024
 MAX_HEADER = 16 * 1024
 MAX_HEADERS_TOTAL = 32 * 1024
 UNLIMITED_URI_PATHS = ("/graphql",)
+# No route has a path near this long; the filesystem's own limits (NAME_MAX 255, PATH_MAX 4096)
+# would otherwise be a static file route's OSError.
+MAX_PATH = 2048
+MAX_SEGMENT = 255
+# host[:port]: a name or IPv4 address (letters, digits, '-', '_', '.'), or an IPv6 literal in
+# brackets; a port of 1-5 digits. Bounded, so a hostile value costs nothing to refuse.
+_HOST = re.compile(
+    rb"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}|\[[0-9A-Fa-f:.]{2,45}\])(?::([0-9]{1,5}))?"
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
 
 def too_large(scope: Scope) -> tuple[int, str, str] | None:
@@ -52,6 +70,71 @@ def too_large(scope: Scope) -> tuple[int, str, str] | None:
             return 431, "headers_too_large", detail
     if total > MAX_HEADERS_TOTAL:
         return 431, "headers_too_large", f"headers are {total} bytes; at most {MAX_HEADERS_TOTAL}"
+    return None
+
+
+def unreadable(scope: Scope) -> tuple[int, str, str] | None:
+    """A 400 or 414 (status, code, detail) for a request no route can read, else None."""
+    refusal = _bad_host(scope["headers"], scope.get("http_version", "1.1"))
+    if refusal is not None:
+        return 400, "bad_request", refusal
+    return _bad_path(scope)
+
+
+def _bad_host(headers: list[Header], http_version: str) -> str | None:
+    host = None
+    for name, value in headers:
+        if name == b"host":
+            if host is not None:
+                # RFC 9112 3.2: which one names the resource is anyone's guess, so neither does.
+                return "the request has more than one `Host` header"
+            host = value
+    if not host:
+        # granian gives an absent Host as an empty one; HTTP/1.0 (granian says "1") may leave
+        # it out.
+        if http_version in ("1", "1.0"):
+            return None
+        return "the request has no `Host` (HTTP/1.1 needs one)"
+    match = _HOST.fullmatch(host)
+    if match is None or (match[1] is not None and int(match[1]) > 65535):
+        return f"`Host: {bytes(host[:80]).decode('latin-1')}` is not a host[:port]"
+    return None
+
+
+def _bad_path(scope: Scope) -> tuple[int, str, str] | None:
+    path: str = scope["path"]
+    raw: bytes = scope.get("raw_path") or path.encode()
+    if b"?" in raw:  # some clients' ASGI transports (httpx's) put the query in raw_path
+        raw = raw.split(b"?", 1)[0]
+    if not path.startswith("/") and path != "*":
+        return 400, "bad_request", "the path does not start with `/`"
+    if len(raw) > MAX_PATH:
+        return 414, "uri_too_long", f"the path is {len(raw)} bytes; at most {MAX_PATH}"
+    if (b"%" in raw or not raw.isascii()) and (reason := _bad_encoding(raw)):
+        return 400, "bad_request", f"the path {reason}"
+    if _CONTROL.search(path):
+        what = "a NUL byte" if "\x00" in path else "a control character"
+        return 400, "bad_request", f"the path holds {what}"
+    if ".." in path and ".." in path.split("/"):
+        return 400, "bad_request", "the path has a `..` segment; no resource is named that way"
+    if len(path) > MAX_SEGMENT:
+        longest = max(len(segment.encode()) for segment in path.split("/"))
+        if longest > MAX_SEGMENT:
+            return (
+                400,
+                "bad_request",
+                (f"a segment of the path is {longest} bytes; at most {MAX_SEGMENT}"),
+            )
+    return None
+
+
+def _bad_encoding(raw: bytes) -> str | None:
+    if _BAD_ESCAPE.search(raw):
+        return "has a `%` that is not followed by two hex digits"
+    try:
+        unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return "is not UTF-8 once its percent-escapes are decoded"
     return None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -10,6 +9,7 @@ import pytest
 
 from api.settings import Settings
 from tests.support.db import FIXTURES, database_of_its_own
+from tests.support.raw_http import raw_request
 from tests.support.server import served
 
 PAGES = ["/", "/docs", "/errors", "/errors/not_found", "/openapi.json", "/graphql", "/healthz"]
@@ -42,20 +42,6 @@ def get_paths(http: httpx.Client) -> list[str]:
             assert "{" not in path, path
             paths.append(path)
     return paths
-
-
-def raw_request(base: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
-    """Send bytes on a fresh socket and read the whole answer (the server closes after it)."""
-    host, port = base.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=30) as sock:
-        sock.sendall(request)
-        data = b""
-        while chunk := sock.recv(65536):
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
-    return int(status_line.split()[1]), headers, body
 
 
 def test_head_answers_wherever_get_does_with_the_same_headers_and_no_body(

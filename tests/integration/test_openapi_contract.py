@@ -170,4 +170,4 @@ async def test_error_pages_list_every_code_and_refuse_unknown_ones(client: Clien
     assert unknown.status_code == 404
     assert unknown.json()["code"] == "not_found"
     nul = await client.get("/errors/a%00b")
-    assert nul.status_code == 404
+    assert nul.status_code == 400

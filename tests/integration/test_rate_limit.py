@@ -145,7 +145,7 @@ async def test_graphql_is_charged_by_the_cost_it_leaves_on_the_scope() -> None:
         "method": "POST",
         "path": "/graphql",
         "query_string": b"",
-        "headers": [],
+        "headers": [(b"host", b"eedraws.test")],
         "client": ("192.0.2.7", 1),
     }
     await edge(dict(scope), receive, send)

@@ -41,7 +41,7 @@ async def test_a_429_is_counted_as_rate_limited_whatever_answered_it() -> None:
         "type": "http",
         "path": "/v1/pool",
         "method": "GET",
-        "headers": [],
+        "headers": [(b"host", b"eedraws.test")],
         "query_string": b"",
     }
     await app(scope, receive, send)

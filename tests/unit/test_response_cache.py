@@ -57,7 +57,7 @@ async def request(cache: Edge, method: str, path: str, body: bytes = b"") -> int
         "method": method,
         "path": path,
         "query_string": b"",
-        "headers": [(b"content-type", b"application/json")],
+        "headers": [(b"host", b"eedraws.test"), (b"content-type", b"application/json")],
     }
     await cache(scope, receive, send)
     status: int = sent[0]["status"]
