@@ -21,6 +21,7 @@ from api import db, dependency_batches, edge, metrics, ratelimit, read_pool, ref
 from api.data_version import DataVersion
 from api.graphql.controller import graphql_router
 from api.graphql.posts import PlannedPosts
+from api.public_origin import PublicOrigin, absolute_link_paths
 from api.reads import Db
 from api.redis_client import redis_client
 from api.response_cache import LocalLRU, RedisTier, ResponseCache, cacheable_post_paths
@@ -216,7 +217,10 @@ def create_app(settings: Settings) -> Litestar:
         version=DataVersion(),
         cacheable_posts=cacheable_post_paths(app.routes),
         query_defaults=query_defaults(app.routes),
+        # With a configured public origin every answer is the same whatever the Host.
+        origin_paths=frozenset() if settings.public_url else absolute_link_paths(app.routes),
     )
+    app.state.public_origin = PublicOrigin(settings.public_url)
     # Reachable without walking the ASGI layers in front of it (tests read its version).
     app.state.response_cache = response_cache
     recorder = metrics.Recorder(

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import atexit
 import contextlib
+import ipaddress
 import logging
 import os
 import shutil
@@ -126,6 +127,7 @@ def _serve(args: argparse.Namespace) -> int:
     from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
 
+    from api.response_cache.layer import MAX_ORIGINS
     from api.serving import Server
 
     settings = _settings(args.source)
@@ -138,6 +140,13 @@ def _serve(args: argparse.Namespace) -> int:
             log.warning(
                 "DATABASE_READ_URL is not set: requests are served as the owner role, which can "
                 "write; see deploy/README.md (Database roles)"
+            )
+        if not resolved.public_url and not _loopback(args.host):
+            log.warning(
+                "EEDRAWS_PUBLIC_URL is not set: feeds link to whatever Host a request names "
+                "(and are cached for at most %d of them); set it to the origin clients reach "
+                "this server at (docs/operations.md)",
+                MAX_ORIGINS,
             )
         asyncio.run(_migrate_and_load(resolved, load=True))
         os.environ.update(child_environment(resolved))
@@ -182,6 +191,13 @@ def _serve(args: argparse.Namespace) -> int:
             drain_seconds=5.0,
         ).serve()
     return 0
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _serve_metrics(settings: Settings, host: str) -> None:

@@ -228,7 +228,7 @@ class Edge:
                 made.cost = graphql_cost(state)
             return made
 
-        entry = await cache.filled(located.key, compute)
+        entry = await cache.filled(located, compute)
         if entry is None:  # not cacheable: the app's answer has been sent as it was
             cost = graphql_cost(state)
         else:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode
 from litestar.routes import BaseRoute
 
 from api.data_version import DataVersion
+from api.public_origin import request_origin
 from api.response_cache.entries import CacheEntry, Header, choose_encoding
 from api.response_cache.tiers import LocalLRU, RedisTier
 
@@ -57,9 +58,14 @@ _OWN_HEADERS = frozenset(
 )
 _VARY = b"Accept, Accept-Encoding"
 EXPOSED = b"ETag, Link, Last-Modified, Content-Disposition"
-# Requests told apart by these raw values are one key: (path, query, accept, host, scheme,
-# accept-encoding, body digest) -> (key, encoding, etag). Bounded; emptied per data version.
+# Requests told apart by these raw values are one key: (path, query, accept, origin (only where
+# the answer holds absolute links), accept-encoding, body digest) -> (key, encoding, etag).
+# Bounded; emptied per data version.
 _MEMO_MAX = 8192
+# Origins an answer holding absolute links is kept for, per worker and data version (with no
+# EEDRAWS_PUBLIC_URL): loopback, localhost, a LAN name... Beyond them an answer is made per
+# request and kept nowhere, so invented Hosts cannot multiply entries.
+MAX_ORIGINS = 4
 
 
 def cacheable_post_paths(routes: Iterable[BaseRoute]) -> frozenset[str]:
@@ -78,12 +84,14 @@ _ANY_ACCEPT = {b"": "", b"*/*": ""}
 class Located:
     """Where a request's answer lives: its key, the coding to send and its ETag."""
 
-    __slots__ = ("encoding", "etag", "key")
+    __slots__ = ("encoding", "etag", "kept", "key")
 
-    def __init__(self, key: str, encoding: str, etag: bytes) -> None:
+    def __init__(self, key: str, encoding: str, etag: bytes, kept: bool = True) -> None:
         self.key = key
         self.encoding = encoding
         self.etag = etag
+        # False: made for this request only (an origin past MAX_ORIGINS), stored in no tier.
+        self.kept = kept
 
 
 class ResponseCache:
@@ -98,6 +106,7 @@ class ResponseCache:
         version: DataVersion,
         query_defaults: dict[str, dict[str, str]],
         cacheable_posts: frozenset[str] = frozenset(),
+        origin_paths: frozenset[str] = frozenset(),
     ) -> None:
         self.enabled = enabled
         self.local = local
@@ -105,6 +114,10 @@ class ResponseCache:
         self.version = version
         self.query_defaults = query_defaults
         self.cacheable_posts = cacheable_posts
+        # Paths whose answers hold absolute links made from the request's origin: empty when
+        # EEDRAWS_PUBLIC_URL gives them one origin (api/public_origin.py).
+        self.origin_paths = origin_paths
+        self._origins: set[str] = set()
         # Status and headers (no body) of the answers this worker made: what a 304 repeats,
         # also with the cache off.
         self.headers_seen = LocalLRU(local.max_entries)
@@ -115,6 +128,7 @@ class ResponseCache:
         version.on_change.append(local.clear)
         version.on_change.append(self.headers_seen.clear)
         version.on_change.append(self._located.clear)
+        version.on_change.append(self._origins.clear)
 
     @property
     def ready(self) -> bool:
@@ -123,27 +137,39 @@ class ResponseCache:
 
     def locate(self, scope: Scope, headers: Mapping[bytes, bytes], body: bytes = b"") -> Located:
         digest = hashlib.sha256(body).hexdigest() if body else ""
+        path: str = scope["path"]
+        origin = request_origin(scope, headers) if path in self.origin_paths else ""
         raw = (
-            scope["path"],
+            path,
             scope["query_string"],
             headers.get(b"accept", b""),
-            headers.get(b"host", b""),
-            scope.get("scheme", "http"),
+            origin,
             headers.get(b"accept-encoding", b""),
             digest,
         )
         located = self._located.get(raw)
         if located is None:
-            key = self._key(scope, headers, digest)
+            key = self._key(scope, headers, digest, origin)
             # With the cache off nothing is compressed: each answer would be compressed anew.
-            encoding = choose_encoding(raw[5]) if self.enabled else "identity"
-            located = Located(key, encoding, _etag(key, encoding))
+            encoding = choose_encoding(raw[4]) if self.enabled else "identity"
+            located = Located(key, encoding, _etag(key, encoding), self._keeps(origin))
+            if not located.kept:
+                return located
             if len(self._located) >= _MEMO_MAX:
                 self._located.clear()
             self._located[raw] = located
         return located
 
-    def _key(self, scope: Scope, headers: Mapping[bytes, bytes], digest: str) -> str:
+    def _keeps(self, origin: str) -> bool:
+        """Whether answers for ``origin`` may be kept: one of the first ``MAX_ORIGINS``."""
+        if not origin or origin in self._origins:
+            return True
+        if len(self._origins) >= MAX_ORIGINS:
+            return False
+        self._origins.add(origin)
+        return True
+
+    def _key(self, scope: Scope, headers: Mapping[bytes, bytes], digest: str, origin: str) -> str:
         path: str = scope["path"]
         pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         defaults = self.query_defaults.get(path)
@@ -158,14 +184,13 @@ class ResponseCache:
             if b"text/html" in accept
             else _ANY_ACCEPT.get(accept.strip(), accept.decode("latin-1").replace(" ", "")[:256])
         )
-        # Some answers hold absolute URLs built from the request (the feeds' links): one
-        # store served under two host names must not hand one host's links to the other.
-        host = headers.get(b"host", b"").decode("latin-1")[:256]
-        origin = f"{scope.get('scheme', 'http')}://{host}"
+        # Answers holding absolute URLs built from the request's origin (the feeds', with no
+        # EEDRAWS_PUBLIC_URL) are one per origin; every other answer is the same whatever the
+        # Host, so an invented Host is no new entry.
         parts = [
             self.version.store_id,
             str(self.version.version),
-            origin.lower(),
+            origin,
             path,
             urlencode(sorted(pairs)),
             accept_class,
@@ -209,10 +234,14 @@ class ResponseCache:
         return entry
 
     async def filled(
-        self, key: str, compute: Callable[[], Awaitable[CacheEntry | None]]
+        self, located: Located, compute: Callable[[], Awaitable[CacheEntry | None]]
     ) -> CacheEntry | None:
         """After a miss in this worker: Redis, then ``compute`` (the app), once per key however
-        many requests wait. With the cache off, ``compute`` and keep nothing but the headers."""
+        many requests wait. With the cache off, ``compute`` and keep nothing but the headers;
+        for an answer not ``kept``, ``compute`` and keep nothing at all."""
+        if not located.kept:
+            return await compute()
+        key = located.key
         if not self.enabled:
             entry = await compute()
         else:

@@ -2,7 +2,8 @@
 
 The same filters as /v1/draws (one definition, ``DRAW_FILTER``), newest first, ``limit`` rounds
 (50 by default). Each answer is a normal 200, so the response cache keeps it per data version
-with an ETag: a reader polling every few minutes gets 304s until an ingest adds a round.
+with an ETag: a reader polling every few minutes gets 304s until an ingest adds a round. Links
+are absolute, from ``api.public_origin`` (``EEDRAWS_PUBLIC_URL``, or the request's origin).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from api import feeds, reads
 from api.filters import DEFAULT_LIMIT, MAX_LIMIT, DrawFilter, DrawQuery, parse_int
+from api.public_origin import ABSOLUTE_LINKS, PublicOrigin
 from api.rest.params import DRAW_FILTER, Database, text_query
 
 ATOM = "application/atom+xml"
@@ -40,14 +42,17 @@ async def _feed(
     count = DEFAULT_LIMIT if limit is None else parse_int("limit", limit, 1, MAX_LIMIT)
     rows = await reads.list_draws(db, DrawQuery(filter=draw_filter, sort="-date", limit=count))
     pools = {p.date: p for p in await reads.list_pool_snapshots(db)}
-    base = str(request.base_url).rstrip("/")
+    # Links from the one configured origin (or the request's own): never from request.base_url.
+    origin: PublicOrigin = request.app.state.public_origin
+    base = origin.of(request.scope)
+    query = request.scope["query_string"].decode("latin-1")
     entries = feeds.entries(rows.draws, pools, base + "/draws/{number}")
     stamp = await reads.data_stamp(db)
     return feeds.Feed(
         id=feeds.feed_id(draw_filter.categories),
         title=feeds.TITLE
         + (f" ({', '.join(draw_filter.categories)})" if draw_filter.categories else ""),
-        self_url=str(request.url),
+        self_url=base + request.scope["path"] + (f"?{query}" if query else ""),
         home_url=base + "/",
         updated=entries[0].updated if entries else stamp.data_changed_at,
         entries=entries,
@@ -108,6 +113,7 @@ def feed_route(fmt: FeedFormat) -> HTTPRouteHandler:
         responses={200: ResponseSpec(None, description=fmt.body, media_type=fmt.media_type)},
         tags=["draws"],
         dependencies={"draw_filter": DRAW_FILTER},
+        opt={ABSOLUTE_LINKS: True},
     )(feed)
 
 
