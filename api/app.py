@@ -33,6 +33,7 @@ from api.rest.draws import DRAW_LIST_ROUTES, DrawsController
 from api.rest.error_pages import ErrorPagesController
 from api.rest.errors import problem_details_plugin
 from api.rest.feeds import FEED_ROUTES
+from api.rest.forecasts import FORECAST_ROUTES
 from api.rest.formats import unknown_format_route
 from api.rest.openapi import CompletedJson, openapi_json, operation_id
 from api.rest.params import check_query_params, query_defaults
@@ -71,6 +72,10 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="export", description="Everything at once: the bulk download"),
             Tag(name="series", description="Cut-offs and invitations over time, FRED-style"),
             Tag(name="standing", description="Where a CRS score stands in the pool and rounds"),
+            Tag(
+                name="forecasts",
+                description="Next-round estimates with intervals, and the backtest behind them",
+            ),
         ],
         operation_id_creator=operation_id,
         path="/docs",
@@ -191,6 +196,8 @@ def create_app(settings: Settings) -> Litestar:
             *SERIES_ROUTES,
             unknown_format_route("/v1/series", ["crs", "invitations"]),
             TrendsController,
+            *FORECAST_ROUTES,
+            unknown_format_route("/v1/forecasts", ["next", "backtest"]),
             *FEED_ROUTES,
             graphql_router(settings.graphql_timeout),
             openapi_json,

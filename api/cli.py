@@ -90,6 +90,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest.set_defaults(run=_ingest)
 
+    backtest = sub.add_parser(
+        "backtest",
+        help="the next-round estimates and their backtest, from a rounds file alone (no store)",
+    )
+    backtest.add_argument("source", nargs="?", help="default: IRCC's official English file")
+    backtest.add_argument(
+        "--csv", action="store_true", help="every past prediction as /v1/forecasts/backtest.csv"
+    )
+    backtest.set_defaults(run=_backtest)
+
     export = sub.add_parser("export-openapi", help="write openapi/openapi.json")
     export.add_argument("--output", type=Path, default=REPO_ROOT / "openapi" / "openapi.json")
     export.set_defaults(run=_export_openapi)
@@ -305,11 +315,49 @@ def format_report(report: IngestReport) -> str:
             f"    round {flagged.number}: {', '.join(flagged.flags)} "
             f"(run {flagged.run_at_raw!r}, tie-break {flagged.tie_break_at_raw!r})"
         )
+    if report.forecasts_estimated is not None:
+        lines.append(
+            f"  forecasts made again: {report.forecasts_estimated} category line(s) estimated"
+        )
     lines.append(
         f"  data_version {report.data_version}"
         + ("" if report.changed_data else " (nothing changed)")
     )
     return "\n".join(lines)
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    """What ingest would store for ``source``'s rounds, computed by the same functions."""
+    from api import exports, forecasts
+    from api.columns import BACKTEST
+    from api.ingest.forecasts import lines_of_file
+    from api.ingest.ircc import parse_rounds_file
+    from api.ingest.source import read_source
+
+    data = asyncio.run(read_source(args.source or Settings().source))
+    made = forecasts.forecast_lines(lines_of_file(parse_rounds_file(data)))
+    # The API's order: most recently drawn line first.
+    made.sort(key=lambda f: f.next_round.category)
+    made.sort(key=lambda f: f.next_round.last_round.date, reverse=True)
+    if args.csv:
+        rows = [row for f in made for row in f.rows]
+        sys.stdout.write(exports.csv_bytes(BACKTEST, rows).decode())
+        return 0
+    for f in made:
+        line = f.next_round
+        print(f"{line.category}: {line.status}, {line.rounds} round(s) used")
+        print(f"  {line.message}")
+        for target in forecasts.TARGETS:
+            made_for = getattr(line, target)
+            if made_for is None:
+                continue
+            i80, i95 = made_for.interval_80, made_for.interval_95
+            print(
+                f"  {target}: {made_for.estimate:g} ({made_for.model}); 80% {i80.lower:g}-"
+                f"{i80.upper:g}, 95% {i95.lower:g}-{i95.upper:g}"
+            )
+            print(f"    {made_for.in_words}")
+    return 0
 
 
 def _export_openapi(args: argparse.Namespace) -> int:

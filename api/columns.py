@@ -26,7 +26,14 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 
-from api.models import ColumnLook, Draw, PoolBandRow, PoolSnapshotSummary
+from api.models import (
+    BacktestRow,
+    ColumnLook,
+    Draw,
+    NextRoundRow,
+    PoolBandRow,
+    PoolSnapshotSummary,
+)
 from api.models import ColumnType as ColumnType
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -291,7 +298,23 @@ SERIES = Table(
         Column("draws", "int", "Rounds", 8, "rounds in the period"),
     ),
 )
-TABLES = (DRAWS, YEARLY, YEARLY_BY_CATEGORY, POOL, POOL_BANDS, CATEGORIES, SERIES)
+NEXT_ROUNDS = table_of(
+    NextRoundRow, "forecasts-next", "Express Entry next-round estimates, with their backtest"
+)
+BACKTEST = table_of(
+    BacktestRow, "forecasts-backtest", "Express Entry next-round estimates: every past prediction"
+)
+TABLES = (
+    DRAWS,
+    YEARLY,
+    YEARLY_BY_CATEGORY,
+    POOL,
+    POOL_BANDS,
+    CATEGORIES,
+    SERIES,
+    NEXT_ROUNDS,
+    BACKTEST,
+)
 
 
 # --- docs ----------------------------------------------------------------------------------

@@ -428,3 +428,195 @@ class Standing(msgspec.Struct, frozen=True, kw_only=True):
     last: int
     pool: PoolStanding | None
     draws: list[CategoryStanding]
+
+
+# --- forecasts: the next round's estimate and the backtest behind it (docs/forecasts.md) ----
+
+
+class RegimeBreak(msgspec.Struct, frozen=True, kw_only=True):
+    """A round from which a line's earlier rounds no longer describe it."""
+
+    number: Annotated[str, doc("The first round after the break")]
+    date: dt.date
+    reason: Annotated[
+        str,
+        doc(
+            "`first_round`, `version` (a new version of the category's eligibility list), "
+            "`pause` (no round of the line for over 183 days before it), or `categories` "
+            "(category-based rounds began: a program's or general rounds' pool changed)"
+        ),
+    ]
+    description: Annotated[str, doc("The break in words")]
+
+
+class Interval(msgspec.Struct, frozen=True, kw_only=True):
+    """A prediction interval: the range the outcome fell in at least `level` percent of the
+    time, judged from past out-of-sample errors (split conformal)."""
+
+    level: Annotated[int, doc("80 or 95 (percent)")]
+    lower: float
+    upper: float
+
+
+class BacktestScore(msgspec.Struct, frozen=True, kw_only=True):
+    """How the method did on past rounds, for one horizon: each prediction made with only the
+    rounds before it, scored on the round it predicted."""
+
+    horizon: Annotated[int, doc("1: the next round; 2: the round after it; ...")]
+    n: Annotated[int, doc("Predictions scored")]
+    mae: Annotated[float | None, doc("Mean absolute error of the method's predictions")]
+    rmse: Annotated[float | None, doc("Root mean squared error of them")]
+    naive_mae: Annotated[float | None, doc("MAE of the naive baseline (the last value)")]
+    naive_rmse: float | None
+    window_mean_mae: Annotated[
+        float | None, doc("MAE of the window-mean baseline (mean of the last 6 rounds)")
+    ]
+    window_mean_rmse: float | None
+    covered_80: Annotated[int, doc("Outcomes inside their 80% interval")]
+    intervals_80: Annotated[
+        int, doc("80% intervals given (early origins have too few past errors to bound one)")
+    ]
+    coverage_80: Annotated[
+        float | None, doc("covered_80 / intervals_80: should be near 0.80; null when none")
+    ]
+    covered_95: int
+    intervals_95: int
+    coverage_95: Annotated[float | None, doc("covered_95 / intervals_95: should be near 0.95")]
+
+
+class TargetForecast(msgspec.Struct, frozen=True, kw_only=True):
+    """The next round's estimate of one figure (cut-off CRS or invitations)."""
+
+    estimate: Annotated[float, doc("The point estimate (1 decimal)")]
+    interval_80: Interval
+    interval_95: Interval
+    model: Annotated[
+        str,
+        doc(
+            "The model the backtest picked: `naive`, `mean_3`, `mean_6`, `mean_all`, `drift` or "
+            "`ses` (docs/forecasts.md)"
+        ),
+    ]
+    model_description: str
+    backtest: Annotated[list[BacktestScore], doc("The backtest, per horizon")]
+    in_words: Annotated[str, doc("The backtest as a candidate reads it")]
+
+
+class NextRound(msgspec.Struct, frozen=True, kw_only=True):
+    """A category line's next round, estimated from its own past rounds (REST
+    /v1/forecasts/next): an estimate, 80% and 95% intervals, and the evidence beside them."""
+
+    category: Annotated[str, doc("Category slug")]
+    name: Annotated[str, doc("The line's display name")]
+    status: Annotated[
+        str,
+        doc(
+            "`estimate`; `insufficient_history` (fewer rounds since the last regime break than "
+            "`rounds_needed`); `dormant` (no round of the line for over 183 days: a next round, "
+            "if any, starts a new regime)"
+        ),
+    ]
+    message: Annotated[str, doc("The status in words")]
+    rounds: Annotated[int, doc("Rounds since the last regime break: what the model rests on")]
+    rounds_needed: Annotated[int, doc("Rounds an estimate needs")]
+    first_round: Annotated[RoundRef, doc("The first round the model uses")]
+    last_round: Annotated[RoundRef, doc("The last round the model uses: the line's newest")]
+    regime_breaks: Annotated[
+        list[RegimeBreak],
+        doc("Every break in the line, oldest first; the last one starts the rounds used"),
+    ]
+    crs_min: Annotated[TargetForecast | None, doc("The cut-off CRS; null unless `estimate`")]
+    invitations: Annotated[TargetForecast | None, doc("Invitations; null unless `estimate`")]
+
+
+class BacktestRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One past prediction: made after round `origin` with only the rounds up to it."""
+
+    category: Annotated[str, doc("Category slug"), column("Category (id)", 24)]
+    target: Annotated[
+        str, doc("`crs_min` (cut-off CRS) or `invitations`"), column("Figure predicted", 12)
+    ]
+    horizon: Annotated[int, doc("Rounds ahead: 1 is the next round"), column("Horizon", 8)]
+    origin: Annotated[
+        str, doc("The last round known when predicting"), column("Predicted after round", 10)
+    ]
+    origin_date: Annotated[dt.date, doc("Its date"), column("Predicted on", 11)]
+    round: Annotated[str, doc("The round predicted"), column("Round", 8)]
+    date: Annotated[dt.date, doc("Its date"), column("Date", 11)]
+    model: Annotated[
+        str, doc("The model the method picked with what it knew then"), column("Model", 10)
+    ]
+    predicted: Annotated[float, doc("The method's prediction"), column("Predicted", 10)]
+    lower_80: Annotated[
+        float | None,
+        doc("80% interval's lower bound; empty when too few past errors bound it"),
+        column("80% from", 9),
+    ]
+    upper_80: Annotated[float | None, doc("80% interval's upper bound"), column("80% to", 9)]
+    lower_95: Annotated[float | None, doc("95% interval's lower bound"), column("95% from", 9)]
+    upper_95: Annotated[float | None, doc("95% interval's upper bound"), column("95% to", 9)]
+    actual: Annotated[int, doc("What the round turned out to be"), column("Actual", 10)]
+    naive: Annotated[
+        float, doc("The naive baseline's prediction (the last value)"), column("Naive", 10)
+    ]
+    window_mean: Annotated[
+        float,
+        doc("The window-mean baseline's prediction (mean of the last 6 rounds)"),
+        column("Window mean", 10),
+    ]
+
+
+class BacktestSummary(BacktestScore, frozen=True, kw_only=True):
+    """A line's backtest for one figure and horizon."""
+
+    category: Annotated[str, doc("Category slug")]
+    target: Annotated[str, doc("`crs_min` or `invitations`")]
+    model: Annotated[str, doc("The model picked for the next round")]
+
+
+class ForecastBacktest(msgspec.Struct, frozen=True, kw_only=True):
+    """The rolling-origin evaluation behind /v1/forecasts/next (REST /v1/forecasts/backtest)."""
+
+    scores: list[BacktestSummary]
+    rows: list[BacktestRow]
+
+
+class NextRoundRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One line's estimate of one figure: /v1/forecasts/next as rows (CSV, XLSX)."""
+
+    category: Annotated[str, doc("Category slug"), column("Category (id)", 24)]
+    name: Annotated[str, doc("The line's display name"), column("Category", 40)]
+    status: Annotated[
+        str,
+        doc("`estimate`, `insufficient_history` or `dormant` (see the JSON's `message`)"),
+        column("Status", 14),
+    ]
+    target: Annotated[str, doc("`crs_min` (cut-off CRS) or `invitations`"), column("Figure", 12)]
+    estimate: Annotated[
+        float | None,
+        doc("The next round's estimate; empty unless `estimate`"),
+        column("Estimate", 10),
+    ]
+    lower_80: Annotated[float | None, doc("80% interval, lower bound"), column("80% from", 9)]
+    upper_80: Annotated[float | None, doc("80% interval, upper bound"), column("80% to", 9)]
+    lower_95: Annotated[float | None, doc("95% interval, lower bound"), column("95% from", 9)]
+    upper_95: Annotated[float | None, doc("95% interval, upper bound"), column("95% to", 9)]
+    model: Annotated[str | None, doc("The model the backtest picked"), column("Model", 10)]
+    rounds: Annotated[
+        int, doc("Rounds since the last regime break, the ones used"), column("Rounds used", 8)
+    ]
+    first_round: Annotated[str, doc("The first round used"), column("From round", 9)]
+    last_round: Annotated[str, doc("The last round used"), column("To round", 9)]
+    backtest_n: Annotated[
+        int | None, doc("One-round-ahead predictions the backtest scored"), column("Backtest n", 9)
+    ]
+    mae: Annotated[float | None, doc("Their mean absolute error"), column("MAE", 9)]
+    naive_mae: Annotated[
+        float | None, doc("MAE of the last round's value as the prediction"), column("Naive MAE", 9)
+    ]
+    coverage_80: Annotated[
+        float | None, doc("Share of outcomes inside their 80% interval"), column("80% held", 8)
+    ]
+    coverage_95: Annotated[
+        float | None, doc("Share of outcomes inside their 95% interval"), column("95% held", 8)
+    ]

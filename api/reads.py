@@ -17,9 +17,9 @@ from typing import Any, Protocol
 import msgspec
 
 from api import exports
-from api.columns import DRAWS, draw_of_row
+from api.columns import DRAWS, draw_of_row, row_reader
 from api.db import CopyOut, query, with_literals
-from api.errors import InvalidParameter, NotFound
+from api.errors import InvalidParameter, NotFound, ServiceUnavailable
 from api.filters import DEFAULT_LIMIT as DEFAULT_LIMIT
 from api.filters import FILTERS, check_int_range, check_slug, echo, parse_choice, where_clause
 from api.filters import MAX_LIMIT as MAX_LIMIT
@@ -29,6 +29,8 @@ from api.filters import DrawQuery as DrawQuery
 from api.filters import DrawSort as DrawSort
 from api.ingest.ircc import API_FIELDS
 from api.models import (
+    BacktestRow,
+    BacktestSummary,
     BandChange,
     BandHistory,
     BandPoint,
@@ -40,7 +42,10 @@ from api.models import (
     DrawContext,
     DrawPage,
     DrawRevision,
+    ForecastBacktest,
     IngestSummary,
+    NextRound,
+    NextRoundRow,
     PoolBand,
     PoolBandRow,
     PoolChange,
@@ -809,3 +814,85 @@ async def count_draws_of_categories(db: Db, slugs: Sequence[str]) -> dict[str, i
     counts = {slug: 0 for slug in slugs}
     counts.update({r["category_slug"]: r["draws"] for r in rows})
     return counts
+
+
+# --- forecasts: stored by ingest (api/ingest/forecasts.py), read here ----------------------
+
+
+def _slugs(categories: Sequence[str]) -> list[str] | None:
+    slugs = list(dict.fromkeys(categories))
+    for slug in slugs:
+        check_slug("category", slug)
+    return slugs or None
+
+
+_next_rounds_decoder = msgspec.json.Decoder(list[NextRound])
+
+
+async def next_rounds(db: Db, categories: Sequence[str] = ()) -> list[NextRound]:
+    """Each category line's next round (of ``categories``, or every line), most recently drawn
+    first: an estimate with intervals and its backtest, or why there is none."""
+    slugs = _slugs(categories)
+    if slugs:
+        await _check_categories(db, slugs)
+    row = await db.fetchrow(query("next_rounds"), slugs)
+    if row["method"] is None:
+        # Stores ingested before forecasts existed get them at their next ingest (refresh).
+        raise ServiceUnavailable(
+            "next-round estimates are made at ingest and this store has not been ingested "
+            "since they were added; retry after the next refresh",
+            retry_after=60,
+        )
+    return _next_rounds_decoder.decode(row["answers"])
+
+
+def next_round_rows(lines: Sequence[NextRound]) -> list[NextRoundRow]:
+    """``lines`` as rows: one per line and figure."""
+    rows = []
+    for line in lines:
+        for target in ("crs_min", "invitations"):
+            made = getattr(line, target)
+            score = made.backtest[0] if made is not None else None
+            rows.append(
+                NextRoundRow(
+                    category=line.category,
+                    name=line.name,
+                    status=line.status,
+                    target=target,
+                    estimate=made.estimate if made else None,
+                    lower_80=made.interval_80.lower if made else None,
+                    upper_80=made.interval_80.upper if made else None,
+                    lower_95=made.interval_95.lower if made else None,
+                    upper_95=made.interval_95.upper if made else None,
+                    model=made.model if made else None,
+                    rounds=line.rounds,
+                    first_round=line.first_round.number,
+                    last_round=line.last_round.number,
+                    backtest_n=score.n if score else None,
+                    mae=score.mae if score else None,
+                    naive_mae=score.naive_mae if score else None,
+                    coverage_80=score.coverage_80 if score else None,
+                    coverage_95=score.coverage_95 if score else None,
+                )
+            )
+    return rows
+
+
+_backtest_row = row_reader(BacktestRow)
+
+
+async def forecast_backtest(db: Db, categories: Sequence[str] = ()) -> ForecastBacktest:
+    """The rolling-origin evaluation behind ``next_rounds``: every line's scores per figure and
+    horizon, and every past prediction."""
+    lines = await next_rounds(db, categories)
+    scores = [
+        BacktestSummary(
+            category=line.category, target=target, model=made.model, **msgspec.structs.asdict(s)
+        )
+        for line in lines
+        for target in ("crs_min", "invitations")
+        if (made := getattr(line, target)) is not None
+        for s in made.backtest
+    ]
+    rows = await db.fetch(query("backtest_rows"), _slugs(categories))
+    return ForecastBacktest(scores=scores, rows=[_backtest_row(r) for r in rows])

@@ -35,6 +35,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from api.forecasts import HORIZONS
 from api.graphql import errors, limits
 from api.ratelimit import COST_STATE_KEY
 
@@ -53,6 +54,12 @@ LIST_SIZES: Mapping[tuple[str, str], int] = {
     ("BandHistory", "data"): 500,
     ("Series", "data"): 1000,
     ("Standing", "draws"): 50,
+    ("Query", "nextRound"): 50,
+    ("NextRound", "regimeBreaks"): 20,
+    ("TargetForecast", "backtest"): len(HORIZONS),
+    ("ForecastBacktest", "scores"): 300,
+    # Every past prediction of every line: ~470 on IRCC's file of 2026-04-21.
+    ("ForecastBacktest", "rows"): 5000,
 }
 # A list of objects not in the table (a field added later) counts as a full page.
 DEFAULT_LIST_SIZE = limits.MAX_FIRST

@@ -18,6 +18,7 @@ from graphql import GraphQLError
 from strawberry.schema.types.base_scalars import DateTimeDefinition
 from strawberry.types import ExecutionContext
 
+import api.graphql.forecasts  # noqa: F401 (derives the forecasts' types first)
 from api import models, reads
 from api.errors import NotFound
 from api.graphql import errors, limits
@@ -181,6 +182,25 @@ class Query:
     ) -> models.Standing:
         f = _read_filter(filter)
         return await reads.standing(info.context.db, crs, f, last)
+
+    @field(
+        graphql_type=graphql_annotation(list[models.NextRound]),
+        description="Each category line's next round, estimated, with 80% and 95% intervals and "
+        "the backtest behind them (REST /v1/forecasts/next); `categories`: slugs, none for all",
+    )
+    @staticmethod
+    async def next_round(info: Info, categories: list[str] | None = None) -> list[models.NextRound]:
+        return await reads.next_rounds(info.context.db, categories or ())
+
+    @field(
+        graphql_type=graphql_type_of(models.ForecastBacktest),
+        description="The rolling-origin backtest behind nextRound (REST /v1/forecasts/backtest)",
+    )
+    @staticmethod
+    async def forecast_backtest(
+        info: Info, categories: list[str] | None = None
+    ) -> models.ForecastBacktest:
+        return await reads.forecast_backtest(info.context.db, categories or ())
 
 
 def _rfc3339(value: Any) -> str:

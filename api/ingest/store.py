@@ -12,6 +12,7 @@ import msgspec
 from api.db import INGEST_LOCK, query
 from api.ingest.categories import classify_draw_name
 from api.ingest.csv_lines import store_csv_lines
+from api.ingest.forecasts import forecasts_are_current, store_forecasts
 from api.ingest.ircc import (
     BANDS,
     IngestError,
@@ -67,6 +68,9 @@ class IngestReport(msgspec.Struct, frozen=True, kw_only=True):
     changed_data: bool
     data_version: int
     store_id: str
+    # Category lines given a next-round estimate when forecasts were made again (None: the
+    # stored ones still hold).
+    forecasts_estimated: int | None = None
 
 
 async def ingest_bytes(
@@ -116,7 +120,7 @@ async def ingest_bytes(
             for r in parsed.rounds
             if TIMESTAMP_FLAGS.intersection(r.flags)
         ]
-        changed_data = bool(
+        changed_rounds = bool(
             counts.new
             or counts.changed
             or counts.reparsed
@@ -126,6 +130,13 @@ async def ingest_bytes(
             or changed_snaps
             or retracted
         )
+        # Derived from the rounds like the CSV lines, but a release with another method changes
+        # what is served: that is a change of data (a new version, so caches drop the old).
+        forecasts_stale = not await forecasts_are_current(conn)
+        forecasts_estimated = None
+        if changed_rounds or forecasts_stale:
+            forecasts_estimated = await store_forecasts(conn)
+        changed_data = changed_rounds or forecasts_stale
         await conn.execute(
             query("finish_run"),
             run_id,
@@ -161,6 +172,7 @@ async def ingest_bytes(
         changed_data=changed_data,
         data_version=version,
         store_id=store_id,
+        forecasts_estimated=forecasts_estimated,
     )
 
 

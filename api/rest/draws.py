@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIType, Schema
-from litestar.params import FromPath, QueryParameter, SkipValidation
+from litestar.params import FromPath, SkipValidation
 from litestar.response import Redirect
 
 from api import reads
 from api.columns import DRAWS
-from api.filters import SLUG, DrawQuery
+from api.filters import DrawQuery
 from api.models import Draw, DrawPage, DrawRevision
 from api.rest.formats import Listing, Output, respond, tabular_routes
-from api.rest.params import DRAW_EXPORT, DRAW_PAGE, Database
+from api.rest.params import DRAW_EXPORT, DRAW_PAGE, CategorySlugs, Database
 
 # A past round rarely changes (IRCC edits are rare), and an edit changes its ETag anyway.
 PAST_ROUND = CacheControlHeader(public=True, max_age=3600, stale_while_revalidate=86400)
@@ -90,20 +89,7 @@ class DrawsController(Controller):
     async def latest_draw(
         self,
         db: Database,
-        category: Annotated[
-            list[str] | None,
-            QueryParameter(
-                name="category",
-                description="Category slug (repeatable); see /v1/categories",
-                schema_extra={
-                    "type": OpenAPIType.ARRAY,
-                    "items": Schema(
-                        type=OpenAPIType.STRING, min_length=1, max_length=64, pattern=SLUG.pattern
-                    ),
-                    "one_of": None,
-                },
-            ),
-        ] = None,
+        category: CategorySlugs = None,
     ) -> Draw:
         return await reads.latest_draw(db, category or ())
 

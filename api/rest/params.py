@@ -302,6 +302,22 @@ def text_query(name: str, description: str, **schema: Any) -> Any:
     )
 
 
+# `category` of an endpoint that takes only category slugs, not the whole draw filter.
+CategorySlugs = Annotated[
+    list[str] | None,
+    QueryParameter(
+        name="category",
+        description="Category slug (repeatable); see /v1/categories",
+        schema_extra={
+            "type": OpenAPIType.ARRAY,
+            "items": Schema(
+                type=OpenAPIType.STRING, min_length=1, max_length=64, pattern=SLUG.pattern
+            ),
+            "one_of": None,
+        },
+    ),
+]
+
 # A page of JSON (50 rounds unless ``limit`` says otherwise), and a whole spreadsheet.
 DRAW_PAGE = draw_query_dependency(DEFAULT_LIMIT)
 DRAW_EXPORT = draw_query_dependency(None)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/bench/ab.sh REF WORKLOAD...: the app at git REF (A) beside the working tree (B), both
 # warm on the same data, measured in alternating cells so both see the same machine load.
-#   For each of BENCH_ROUNDS rounds (default 4) and each workload (W1..W8 as in make bench),
+#   For each of BENCH_ROUNDS rounds (default 4) and each workload (W1..W9 as in make bench),
 #   wrk -t2 -c32 runs BENCH_DURATION s (default 5) against A and against B, in an order that
 #   alternates by round. Per cell: req/s, p99 and the app's CPU per request (both workers, from
 #   /proc) and how wrk's 32 connections fell on the two workers (one worker accepts from the

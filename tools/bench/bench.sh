@@ -5,7 +5,7 @@
 #      (EEDRAWS_CACHE=off).
 #   2. record.py saves each workload's answer from the app; nginx replays the same bytes on the
 #      same paths with the same content type (the ceiling).
-#   3. For each workload W1..W8: wrk -t2 -c32 against nginx, warm, cold, and warm revalidated
+#   3. For each workload W1..W9: wrk -t2 -c32 against nginx, warm, cold, and warm revalidated
 #      (If-None-Match with the app's ETag -> 304), after a short warm-up each.
 #   4. Raw lines -> .bench/results/<UTC timestamp>.txt; markdown table (with % of nginx) -> stdout.
 # Env: BENCH_DURATION (seconds per cell, default 10), BENCH_WARMUP (seconds, default 2),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tools/bench/profile.sh MODE WORKLOAD...: where one worker's time goes under make bench's load.
-#   MODE: warm or cold (EEDRAWS_CACHE=off); WORKLOAD: W1..W8 as in make bench.
+#   MODE: warm or cold (EEDRAWS_CACHE=off); WORKLOAD: W1..W9 as in make bench.
 #   `eedraws serve --workers 2` on the bench data; for each workload wrk -t2 -c32 runs for
 #   BENCH_DURATION + 6 s while py-spy samples one granian worker for BENCH_DURATION s (200 Hz):
 #   .bench/profile/MODE-W.txt (collapsed stacks: flamegraph.pl or inferno draw them), and a

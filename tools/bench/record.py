@@ -43,6 +43,7 @@ WORKLOADS = (
     Workload("W6", f"page {DEEP_PAGES + 1} of 50 (cursor)", "/v1/draws?limit=50&cursor={cursor}"),
     Workload("W7", "cut-off chart (SVG)", "/v1/charts/crs.svg"),
     Workload("W8", "dashboard (HTML)", "/"),
+    Workload("W9", "next-round estimates", "/v1/forecasts/next"),
 )
 
 
