@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from api import reads
 from api.charts import specs
 from api.charts.model import Cell, Chart, ChartTable
 from api.errors import InvalidParameter, NotFound
-from api.filters import DrawFilter, DrawQuery, check_int_range
+from api.filters import DrawFilter, DrawQuery, check_int_range, echo
 from api.models import Draw, PoolSnapshotSummary
 from api.reads import Db, SeriesSpec
 
@@ -29,17 +30,33 @@ def check_width(width: int) -> int:
     return width
 
 
-async def _source(db: Db) -> str:
+class Source(msgspec.Struct, frozen=True):
+    line: str
+    as_of: str
+
+
+async def _source(db: Db) -> Source:
     status = await reads.status(db)
     if status.newest_draw_date is None:
-        return "Source: IRCC, Express Entry rounds of invitations; no round ingested yet"
-    return (
-        "Source: IRCC, Express Entry rounds of invitations; data as of "
-        f"{status.newest_draw_date.isoformat()} (round {status.newest_draw})"
+        return Source(
+            "Source: IRCC, Express Entry rounds of invitations; no round ingested yet", ""
+        )
+    as_of = status.newest_draw_date.isoformat()
+    return Source(
+        f"Source: IRCC, Express Entry rounds of invitations; data as of {as_of} "
+        f"(round {status.newest_draw})",
+        as_of,
     )
 
 
-def _chart(name: str, words: specs.Words, spec: dict[str, Any], table: ChartTable) -> Chart:
+def _chart(
+    name: str,
+    words: specs.Words,
+    spec: dict[str, Any],
+    table: ChartTable,
+    source: Source,
+    asked: tuple[str, ...] = (),
+) -> Chart:
     return Chart(
         name=name,
         title=words.title,
@@ -47,7 +64,14 @@ def _chart(name: str, words: specs.Words, spec: dict[str, Any], table: ChartTabl
         source=words.source,
         spec=spec,
         table=table,
+        asked=asked,
+        as_of=source.as_of,
     )
+
+
+def counted(n: int, thing: str, things: str | None = None) -> str:
+    """``1 category``, ``2 categories``: a count with its noun in the right number."""
+    return f"{n:,} {thing if n == 1 else (things or thing + 's')}"
 
 
 async def category_styles(db: Db) -> dict[str, specs.Style]:
@@ -85,16 +109,23 @@ async def crs_chart(
     *,
     width: int = specs.DEFAULT_WIDTH,
     highlight: str | None = None,
+    focus: Sequence[str] = (),
 ) -> Chart:
     """The cut-off CRS of every round ``draw_filter`` matches over time, one line per category;
-    ``highlight``: a round to ring and label (one of those drawn)."""
+    ``highlight``: a round to ring and label (one of those drawn); ``focus``: the categories to
+    draw in colour, the other lines in grey (by default every line, or past
+    ``specs.MOST_COLOURED`` lines the ones with the most rounds drawn)."""
     check_width(width)
     query = DrawQuery(filter=draw_filter, sort="date", limit=None)
     draws = (await reads.list_draws(db, query)).draws
     styles = await category_styles(db)
     if not draws:
         raise NotFound("no round matches these filters, so there is nothing to draw")
-    present = [s for slug, s in styles.items() if any(d.category.slug == slug for d in draws)]
+    rounds = Counter(d.category.slug for d in draws)
+    present = [slug for slug in styles if slug in rounds]
+    coloured = _coloured(present, rounds, focus, styles)
+    greyed = [slug for slug in present if slug not in coloured]
+    others = f"{counted(len(greyed), 'other category', 'other categories')}" if greyed else None
     points = [
         {
             "date": d.date.isoformat(),
@@ -110,31 +141,44 @@ async def crs_chart(
     one = len(present) == 1
     title = "Express Entry cut-off scores" + ("" if one else " by category")
     subtitle = f"Lowest CRS score invited in each round, {span}"
+    names = [styles[slug].name for slug in present]
     description = (
         f"Line chart of the cut-off CRS score of each Express Entry round, {span}: "
-        f"{len(draws)} rounds in {len(present)} categories "
-        f"({', '.join(s.name for s in present)}). Scores range from "
-        f"{min(d.crs_min for d in draws)} to {max(d.crs_min for d in draws)} points. "
+        f"{counted(len(draws), 'round')} in {counted(len(present), 'category', 'categories')} "
+        f"({', '.join(names)}). {_score_range(draws)} "
         f"Newest: round {newest.number} on {newest.date.isoformat()}, "
         f"{styles[newest.category.slug].name}, cut-off {newest.crs_min}."
     )
+    if greyed:
+        description += (
+            f" In colour: {', '.join(styles[slug].name for slug in coloured)}; in grey: "
+            f"{', '.join(styles[slug].name for slug in greyed)}."
+        )
     if marked is not None:
         description += (
             f" Marked: round {marked.number} on {marked.date.isoformat()}, "
             f"cut-off {marked.crs_min}."
         )
+    source = await _source(db)
     words = specs.Words(
         title,
         # One line: its name heads the subtitle (on a line of its own: names are long).
-        [present[0].name, subtitle] if one else subtitle,
+        [styles[present[0]].name, subtitle] if one else subtitle,
         description,
-        await _source(db),
+        source.line,
     )
+    shown = {styles[slug].name: styles[slug].name for slug in coloured}
+    drawn = [
+        {**point, "shown": shown.get(point["category"], others)} for point in _with_gaps(points)
+    ]
+    day = draw_filter.date_from, draw_filter.date_to
     spec = specs.crs_spec(
-        _with_gaps(points),
-        present,
+        drawn,
+        [styles[slug] for slug in coloured],
         words,
         width=width,
+        span=specs.TimeSpan(*(d.isoformat() if d else None for d in day)),
+        others=others,
         highlight=_highlight_row(marked, draws) if marked is not None else None,
     )
     table = ChartTable(
@@ -145,7 +189,42 @@ async def crs_chart(
             for d in reversed(draws)
         ],
     )
-    return _chart("crs", words, spec, table)
+    asked = draw_filter.describe() + tuple(f"focus-{slug}" for slug in focus)
+    if marked is not None:
+        asked += (f"highlight-{marked.number}",)
+    return _chart("crs", words, spec, table, source, asked)
+
+
+def _score_range(draws: Sequence[Draw]) -> str:
+    low, high = min(d.crs_min for d in draws), max(d.crs_min for d in draws)
+    if low == high:
+        return f"Every cut-off was {low} points."
+    return f"Scores range from {low} to {high} points."
+
+
+def _coloured(
+    present: list[str], rounds: Counter[str], focus: Sequence[str], styles: dict[str, Any]
+) -> list[str]:
+    """The lines drawn in colour, in the styles' order (the legend's)."""
+    for slug in focus:
+        if slug not in styles:
+            raise InvalidParameter(
+                f"unknown category {echo(slug)}; the slugs are at /v1/categories"
+            )
+        if slug not in rounds:
+            raise InvalidParameter(
+                f"`focus`: category {echo(slug)} has no round among those drawn "
+                "(check the draw filters)"
+            )
+    if focus:
+        chosen = set(focus)
+    elif len(present) <= specs.MOST_COLOURED:
+        chosen = set(present)
+    else:
+        # The busiest lines of what is drawn; a tie goes to the busier line overall.
+        busiest = sorted(present, key=lambda slug: (-rounds[slug], present.index(slug)))
+        chosen = set(busiest[: specs.MOST_COLOURED])
+    return [slug for slug in present if slug in chosen]
 
 
 def _highlighted(draws: Sequence[Draw], number: str) -> Draw:
@@ -213,11 +292,12 @@ async def invitations_chart(
         f"split by category ({', '.join(s.name for s in present)}). Most in {busiest}: "
         f"{totals[busiest]:,} invitations. {years[-1]}: {totals[years[-1]]:,} so far."
     )
+    source = await _source(db)
     words = specs.Words(
         title,
         f"Invitations to apply issued in each calendar year, {span} (latest year to date)",
         description,
-        await _source(db),
+        source.line,
     )
     spec = specs.invitations_spec(rows, present, words, width=width)
     table = ChartTable(
@@ -225,7 +305,7 @@ async def invitations_chart(
         headers=("Year", "Category", "Rounds", "Invitations"),
         rows=table_rows,
     )
-    return _chart("invitations", words, spec, table)
+    return _chart("invitations", words, spec, table, source, draw_filter.describe())
 
 
 def _band_label(crs_lo: int, crs_hi: int) -> str:
@@ -302,7 +382,8 @@ async def pool_chart(db: Db, *, width: int = specs.DEFAULT_WIDTH) -> Chart:
         f"{latest.date.isoformat()}: {latest.total:,} in all{total_change}. "
         f"The largest band is {_band_label(lo, hi)} with {most:,}."
     )
-    words = specs.Words(title, subtitle, description, await _source(db))
+    source = await _source(db)
+    words = specs.Words(title, subtitle, description, source.line)
     spec = specs.pool_spec(rows, [s.date.isoformat() for s in snapshots], words, width=width)
     table = ChartTable(
         columns=("crs_lo", "crs_hi", "previous", "latest", "change"),
@@ -315,4 +396,4 @@ async def pool_chart(db: Db, *, width: int = specs.DEFAULT_WIDTH) -> Chart:
         ),
         rows=table_rows,
     )
-    return _chart("pool", words, spec, table)
+    return _chart("pool", words, spec, table, source)

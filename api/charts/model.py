@@ -24,3 +24,7 @@ class Chart(msgspec.Struct, frozen=True, kw_only=True):
     source: str
     spec: dict[str, Any]
     table: ChartTable
+    # For its files' names, as every export is named: what was asked (``("healthcare",
+    # "from-2024-01-01")``) and the date the data is as of (the newest round's).
+    asked: tuple[str, ...] = ()
+    as_of: str = ""

@@ -6,6 +6,7 @@ vl-convert draws it (``api.charts.render``). See docs/decisions/0004-charts-vega
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -26,8 +27,18 @@ DEFAULT_WIDTH = 640
 TWO_LEGEND_COLUMNS = 720
 MIN_WIDTH = 320
 MAX_WIDTH = 1600
-# Left axis and its title, and the right padding: what the plot leaves of the total width.
-_GUTTER = 80
+# More lines than this and only this many are drawn in colour, the rest in grey (as Our World in
+# Data does): six hues stay apart for every reader, fourteen never did.
+MOST_COLOURED = 6
+GREY = "#bdbdbd"
+# ``width`` is the whole image's width. Vega-Lite sizes a concatenated view (the source line
+# under the legend needs one) from its content and cannot "fit" it, so every part of the layout
+# is given a fixed room and the plot gets what is left: the padding, the left axis's labels
+# (``label_room``, per chart, wide enough for its longest label), the axis title's gap and
+# height. Titles, legends and x labels are held inside the plot's width.
+_PADDING = {"left": 8, "right": 16, "top": 10, "bottom": 10}
+_AXIS_TITLE_GAP = 6
+_AXIS_TITLE_SIZE = 14
 _FONT = "Helvetica, Arial, sans-serif"
 _INK = "#1a1a1a"
 _MUTED = "#4d4d4d"
@@ -61,20 +72,43 @@ def category_styles(names: Sequence[str]) -> list[Style]:
     ]
 
 
-def _plot_width(width: int, gutter: int = _GUTTER) -> int:
-    return max(width - gutter, 200)
+def plot_width(width: int, label_room: int) -> int:
+    """The plot's width in an image ``width`` wide whose left axis labels take ``label_room``."""
+    return (
+        width
+        - _PADDING["left"]
+        - _PADDING["right"]
+        - label_room
+        - _AXIS_TITLE_GAP
+        - (_AXIS_TITLE_SIZE)
+    )
 
 
-def _legend(width: int, *, symbol: str) -> alt.Legend:
+def _left_axis(label_room: int, **options: Any) -> alt.Axis:
     import altair as alt
 
-    # Two columns only where the longest names (~45 characters at 13 px) fit whole in each.
-    two = width >= TWO_LEGEND_COLUMNS
+    # minExtent = maxExtent: the labels' room is fixed, so the axis title and the plot sit at
+    # the same place whatever the labels say; a label longer than the room is cut, never moved.
+    return alt.Axis(
+        minExtent=label_room,
+        maxExtent=label_room,
+        labelLimit=label_room - 8,
+        titlePadding=_AXIS_TITLE_GAP,
+        **options,
+    )
+
+
+def _legend(plot: int, *, symbol: str) -> alt.Legend:
+    import altair as alt
+
+    # Two columns only where the longest names (~45 characters at 13 px) fit whole in each;
+    # a column's symbol, gap and label stay inside the plot's width.
+    two = plot + 80 >= TWO_LEGEND_COLUMNS
     return alt.Legend(
         orient="bottom",
         direction="vertical",
         columns=2 if two else 1,
-        labelLimit=(width - 80) // 2 if two else width - 40,
+        labelLimit=(plot - 80) // 2 if two else plot - 40,
         symbolType=symbol,
         symbolStrokeWidth=2.5,
         title=None,
@@ -82,13 +116,18 @@ def _legend(width: int, *, symbol: str) -> alt.Legend:
 
 
 def _by_category(
-    channel: Callable[..., Any], styles: Sequence[Style], values: list[Any], width: int, symbol: str
+    channel: Callable[..., Any],
+    styles: Sequence[Style],
+    values: list[Any],
+    plot: int,
+    symbol: str,
+    field: str = "category",
 ) -> Any:
-    """``channel`` (colour, dash) of ``category``: one value per style, in the styles' order."""
+    """``channel`` (colour, dash) of ``field``: one value per style, in the styles' order."""
     import altair as alt
 
     scale = alt.Scale(domain=[s.name for s in styles], range=values)
-    return channel("category:N", scale=scale, legend=_legend(width, symbol=symbol))
+    return channel(f"{field}:N", scale=scale, legend=_legend(plot, symbol=symbol))
 
 
 def fit_lines(text: str | list[str], width: int, font_size: float) -> str | list[str]:
@@ -106,27 +145,32 @@ def _figure(body: alt.Chart | alt.LayerChart, words: Words, width: int) -> dict[
     import altair as alt
 
     # The heading is the chart's own title; the source line is the figure's, at the bottom, so
-    # it stays under the legend however many rows the legend takes.
+    # it stays under the legend however many rows the legend takes. Both are broken into lines
+    # that fit and limited to the width inside the padding (a longer word is cut, not spilt).
+    inside = width - _PADDING["left"] - _PADDING["right"]
     headed = body.properties(
         title=alt.Title(
-            fit_lines(words.title, width, _TITLE_SIZE),
-            subtitle=fit_lines(words.subtitle, width, _SUBTITLE_SIZE),
+            fit_lines(words.title, inside, _TITLE_SIZE),
+            subtitle=fit_lines(words.subtitle, inside, _SUBTITLE_SIZE),
             anchor="start",
             offset=12,
+            limit=inside,
+            subtitlePadding=4,
         )
     )
     figure = alt.vconcat(headed).properties(
         title=alt.Title(
-            fit_lines(words.source, width, 12),
+            fit_lines(words.source, inside, 12),
             orient="bottom",
             anchor="start",
             fontSize=12,
             fontWeight="normal",
             color=_MUTED,
             offset=18,
+            limit=inside,
         ),
         description=words.description,
-        padding={"left": 8, "right": 16, "top": 10, "bottom": 10},
+        padding=_PADDING,
     )
     spec: dict[str, Any] = (
         figure.configure(font=_FONT, background="white")
@@ -148,49 +192,117 @@ def _figure(body: alt.Chart | alt.LayerChart, words: Words, width: int) -> dict[
     return spec
 
 
+# Room for each chart's left axis labels: "1,200"; "120,000"; "1201-1200" (a band), at 13 px.
+CRS_LABEL_ROOM = 44
+INVITATIONS_LABEL_ROOM = 60
+POOL_LABEL_ROOM = 76
+# Pixels between the plot's edge and its outermost round: no point sits on an axis, and a
+# ringed round (radius 8.4 and its stroke) stays inside the plot.
+_EDGE = 12
+
+
+class TimeSpan(NamedTuple):
+    """Where the time axis starts and ends (ISO dates): the ``from`` and ``to`` asked, if any;
+    an end not asked for is the outermost round's, with room around it."""
+
+    start: str | None = None
+    end: str | None = None
+
+
+ANY_TIME = TimeSpan()
+
+
+def _utc(moment: dt.datetime) -> alt.DateTime:
+    import altair as alt
+
+    # ISO dates in the data are read as UTC midnight; so are the axis's ends.
+    return alt.DateTime(
+        year=moment.year,
+        month=moment.month,
+        date=moment.day,
+        hours=moment.hour,
+        minutes=moment.minute,
+        utc=True,
+    )
+
+
+def _time_scale(dates: Sequence[str], span: TimeSpan, plot: int) -> alt.Scale:
+    """The time axis: from ``from`` (or ``_EDGE`` pixels before the first round) to ``to`` (or
+    as far after the last). Vega's own ``padding`` would pad an end that was asked for too."""
+    import altair as alt
+
+    first, last = (dt.datetime.fromisoformat(day) for day in (min(dates), max(dates)))
+    # The span plus a room at each end fills the plot: each room is _EDGE pixels of it.
+    room = (last - first) * _EDGE / (plot - 2 * _EDGE) if last > first else dt.timedelta(days=30)
+    start = dt.datetime.fromisoformat(span.start) if span.start else first - room
+    end = dt.datetime.fromisoformat(span.end) if span.end else last + room
+    return alt.Scale(domain=[_utc(start), _utc(end)])
+
+
 def crs_spec(
     rows: list[dict[str, Any]],
-    styles: Sequence[Style],
+    coloured: Sequence[Style],
     words: Words,
     *,
     width: int,
+    span: TimeSpan = ANY_TIME,
+    others: str | None = None,
     highlight: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Cut-off over time, one line per category. ``rows``: date, category, crs_min (None: gap).
+    """Cut-off over time, one line per category. ``rows``: date, category, ``shown`` (the
+    category's name, or ``others`` for a grey line), crs_min (None: a gap).
 
-    ``highlight`` (a row, with ``label`` and ``align``): one round ringed and labelled.
+    ``coloured``: the lines drawn in colour, in the legend's order; ``others``: the legend's
+    words for the grey lines drawn under them (None: every line is coloured). ``highlight``
+    (a row, with ``label`` and ``align``): one round ringed and labelled.
     """
     import altair as alt
 
-    line = (
-        alt.Chart(alt.InlineData(values=rows))
-        .mark_line(
-            strokeWidth=1.75,
-            strokeJoin="round",
-            point=alt.OverlayMarkDef(filled=True, size=16),
-            interpolate="linear",
-        )
-        .encode(
-            x=alt.X("date:T", title="Round date", axis=alt.Axis(tickCount=8, labelOverlap=True)),
-            y=alt.Y(
-                "crs_min:Q",
-                title="Cut-off CRS score (points)",
-                scale=alt.Scale(zero=False, nice=True),
-            ),
-            color=_by_category(alt.Color, styles, [s.colour for s in styles], width, "stroke"),
-            strokeDash=_by_category(
-                alt.StrokeDash, styles, [s.dash for s in styles], width, "stroke"
-            ),
-            tooltip=[
-                alt.Tooltip("date:T", title="Date"),
-                alt.Tooltip("number:N", title="Round"),
-                alt.Tooltip("category:N", title="Category"),
-                alt.Tooltip("crs_min:Q", title="Cut-off CRS"),
-            ],
-        )
-        .properties(width=_plot_width(width), height=320)
+    plot = plot_width(width, CRS_LABEL_ROOM)
+    legend = [*coloured, *([Style(others, GREY, SOLID)] if others is not None else [])]
+    base = alt.Chart(alt.InlineData(values=rows)).encode(
+        x=alt.X(
+            "date:T",
+            title="Round date",
+            scale=_time_scale([row["date"] for row in rows], span, plot),
+            # A label that would stick out past the plot's end is left out (labelBound), so
+            # the image keeps its width; one on the axis's very end is aligned inside it.
+            axis=alt.Axis(tickCount=8, labelOverlap=True, labelBound=True, labelFlush=True),
+        ),
+        y=alt.Y(
+            "crs_min:Q",
+            title="Cut-off CRS score (points)",
+            scale=alt.Scale(zero=False, nice=True, padding=_EDGE),
+            axis=_left_axis(CRS_LABEL_ROOM),
+        ),
+        color=_by_category(alt.Color, legend, [s.colour for s in legend], plot, "stroke", "shown"),
+        strokeDash=_by_category(
+            alt.StrokeDash, legend, [s.dash for s in legend], plot, "stroke", "shown"
+        ),
+        tooltip=[
+            alt.Tooltip("date:T", title="Date"),
+            alt.Tooltip("number:N", title="Round"),
+            alt.Tooltip("category:N", title="Category"),
+            alt.Tooltip("crs_min:Q", title="Cut-off CRS"),
+        ],
     )
-    body: alt.Chart | alt.LayerChart = line
+    line = base.mark_line(
+        strokeWidth=1.75,
+        strokeJoin="round",
+        point=alt.OverlayMarkDef(filled=True, size=16),
+        interpolate="linear",
+    )
+    layers: list[alt.Chart] = []
+    if others is not None:
+        grey = alt.datum.shown == others
+        # Under the coloured lines, thinner, one line per category (`detail`), no points.
+        layers.append(
+            base.transform_filter(grey)
+            .mark_line(strokeWidth=1.1, strokeJoin="round", interpolate="linear")
+            .encode(detail="category:N")
+        )
+        line = line.transform_filter(~grey)
+    layers.append(line)
     if highlight is not None:
         marked = alt.Chart(alt.InlineData(values=[highlight])).encode(
             x="date:T", y="crs_min:Q", text="label:N"
@@ -207,8 +319,9 @@ def crs_spec(
         # A white outline under the label keeps it legible where it crosses a line.
         halo = marked.mark_text(**text, stroke="white", strokeWidth=4, strokeJoin="round")
         label = marked.mark_text(**text, color=_INK)
-        body = alt.LayerChart(layer=[line, ring, halo, label])
-    return _figure(body, words, width)
+        layers.extend([ring, halo, label])
+    body = alt.LayerChart(layer=layers) if len(layers) > 1 else layers[0]
+    return _figure(body.properties(width=plot, height=320), words, width)
 
 
 def invitations_spec(
@@ -217,6 +330,7 @@ def invitations_spec(
     """Invitations per year, stacked by category. ``rows``: year, category, invitations."""
     import altair as alt
 
+    plot = plot_width(width, INVITATIONS_LABEL_ROOM)
     bars = (
         alt.Chart(alt.InlineData(values=rows))
         .mark_bar(stroke="white", strokeWidth=0.5)
@@ -226,9 +340,9 @@ def invitations_spec(
                 "invitations:Q",
                 title="Invitations issued (candidates)",
                 stack="zero",
-                axis=alt.Axis(format=",d", tickCount=6),
+                axis=_left_axis(INVITATIONS_LABEL_ROOM, format=",d", tickCount=6),
             ),
-            color=_by_category(alt.Color, styles, [s.colour for s in styles], width, "square"),
+            color=_by_category(alt.Color, styles, [s.colour for s in styles], plot, "square"),
             order=alt.Order("rank:Q", sort="ascending"),
             tooltip=[
                 alt.Tooltip("year:O", title="Year"),
@@ -237,7 +351,7 @@ def invitations_spec(
                 alt.Tooltip("draws:Q", title="Rounds"),
             ],
         )
-        .properties(width=_plot_width(width), height=300)
+        .properties(width=plot, height=300)
     )
     return _figure(bars, words, width)
 
@@ -261,6 +375,7 @@ def pool_spec(
                 "band:N",
                 title="CRS score band (points)",
                 sort=alt.EncodingSortField("rank", order="ascending"),
+                axis=_left_axis(POOL_LABEL_ROOM),
             ),
             yOffset=alt.YOffset("snapshot:N", sort=list(snapshots)),
             x=alt.X(
@@ -279,6 +394,6 @@ def pool_spec(
                 alt.Tooltip("candidates:Q", title="Candidates", format=","),
             ],
         )
-        .properties(width=_plot_width(width, gutter=120), height=alt.Step(9))
+        .properties(width=plot_width(width, POOL_LABEL_ROOM), height=alt.Step(9))
     )
     return _figure(bars, words, width)

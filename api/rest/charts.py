@@ -16,11 +16,13 @@ import msgspec
 from litestar import Response, get
 from litestar.di import Provide
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import QueryParameter
 
 from api.charts import Chart, crs_chart, invitations_chart, pool_chart, render
-from api.charts.specs import DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH
-from api.filters import DrawFilter, parse_int
+from api.charts.specs import DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH, MOST_COLOURED
+from api.filters import SLUG, DrawFilter, check_slug, parse_int
+from api.rest.formats import file_name
 from api.rest.params import DRAW_FILTER, Database, text_query
 
 SVG = "image/svg+xml"
@@ -49,6 +51,22 @@ HighlightParam = Annotated[
         max_length=12,
     ),
 ]
+FocusParam = Annotated[
+    list[str] | None,
+    QueryParameter(
+        name="focus",
+        description=f"Category slugs (repeatable) to draw in colour; the other lines drawn are "
+        f"grey. By default every line is coloured, or past {MOST_COLOURED} lines the "
+        f"{MOST_COLOURED} with the most rounds drawn",
+        schema_extra={
+            "type": OpenAPIType.ARRAY,
+            "items": Schema(
+                type=OpenAPIType.STRING, min_length=1, max_length=64, pattern=SLUG.pattern
+            ),
+            "one_of": None,
+        },
+    ),
+]
 
 
 def provide_width(width: WidthParam = str(DEFAULT_WIDTH)) -> int:
@@ -65,9 +83,16 @@ def provide_default_width() -> int:
 
 
 async def draw_crs(
-    db: Database, draw_filter: DrawFilter, chart_width: int, highlight: HighlightParam = None
+    db: Database,
+    draw_filter: DrawFilter,
+    chart_width: int,
+    highlight: HighlightParam = None,
+    focus: FocusParam = None,
 ) -> Chart:
-    return await crs_chart(db, draw_filter, width=chart_width, highlight=highlight)
+    slugs = tuple(dict.fromkeys(focus or ()))
+    for slug in slugs:
+        check_slug("focus", slug)
+    return await crs_chart(db, draw_filter, width=chart_width, highlight=highlight, focus=slugs)
 
 
 async def draw_invitations(db: Database, draw_filter: DrawFilter, chart_width: int) -> Chart:
@@ -90,7 +115,9 @@ CHARTS = (
         "crs",
         "Cut-off CRS over time",
         "The cut-off CRS score of every round over time, one line per category. The draw "
-        "filters of `/v1/draws` (`category`, repeatable, `from`, `to`, ...) choose the rounds.",
+        "filters of `/v1/draws` (`category`, repeatable, `from`, `to`, ...) choose the rounds; "
+        "the time axis starts at `from` and ends at `to` when they are given. `focus` chooses "
+        "the lines drawn in colour, the others are grey.",
         draw_crs,
     ),
     ChartKind(
@@ -146,11 +173,17 @@ def _answer(fmt: ChartFormat) -> Callable[[Chart], Awaitable[Response[bytes]]]:
             await fmt.render(chart),
             media_type=fmt.media_type,
             headers={
-                "Content-Disposition": f'inline; filename="eedraws-{chart.name}.{fmt.suffix}"'
+                "Content-Disposition": f'inline; filename="{chart_file_name(chart, fmt.suffix)}"'
             },
         )
 
     return answer_chart
+
+
+def chart_file_name(chart: Chart, suffix: str) -> str:
+    """``eedraws-crs-healthcare-cec-from-2024-01-01-2026-04-15.csv``: named as every export is,
+    for what was asked and the date the data is as of."""
+    return file_name([chart.name, *chart.asked], chart.as_of, suffix)
 
 
 def chart_route(kind: ChartKind, fmt: ChartFormat) -> HTTPRouteHandler:

@@ -151,9 +151,8 @@ def next_link(request: Request[Any, Any, Any], cursor: str) -> str:
 _UNSAFE = re.compile(r"[^a-z0-9+_.-]+")
 
 
-def file_name(listing: Listing, stamp_date: str, extension: str) -> str:
+def file_name(parts: Sequence[str], stamp_date: str, extension: str) -> str:
     """``eedraws-draws-healthcare-2026-04-15.csv``: what, as asked, and as of when."""
-    parts = [listing.table.name, *listing.name_parts]
     what = _UNSAFE.sub("-", "-".join(parts).lower()).strip("-")[:120]
     return f"eedraws-{what}-{stamp_date}.{extension}"
 
@@ -205,7 +204,7 @@ async def respond(
         # XlsxWriter's constant-memory mode writes temporary files: keep that off the loop.
         body = await to_thread.run_sync(exports.xlsx_bytes, listing.table, listing.rows, about)
     as_of = str(stamp.newest_draw_date or stamp.data_changed_at.date())
-    name = file_name(listing, as_of, fmt.name)
+    name = file_name([listing.table.name, *listing.name_parts], as_of, fmt.name)
     headers["Content-Disposition"] = f'{fmt.disposition}; filename="{name}"'
     return Response(body, headers=headers, media_type=fmt.media_type)
 
