@@ -320,11 +320,41 @@ TABLES = (
 # --- docs ----------------------------------------------------------------------------------
 
 
+# pandas' nullable dtypes: a column keeps its type when a file has a blank cell in it, or none.
+# Dates stay text (ISO 8601): parse_dates gives an all-blank column another unit and no zone.
+_PANDAS = {
+    "text": "string",
+    "list": "string",
+    "date": "string",
+    "datetime": "string",
+    "int": "Int64",
+    "float": "Float64",
+    "bool": "boolean",
+}
+
+
+def pandas_dtypes(table: Table) -> dict[str, str]:
+    """Each column's pandas dtype, so every file of ``table`` reads with the same types.
+
+    A CSV has no types: a reader guesses each column's from its values, so round numbers are
+    integers in a file of healthcare rounds and text in one with ``91a``, and a version is an
+    integer where every round has one and a float where one is blank: two such frames do not
+    merge. Naming every column's type makes any file of the table read alike."""
+    return {c.name: _PANDAS[c.type] for c in table.columns}
+
+
+def pandas_recipe(table: Table) -> str:
+    dtypes = ", ".join(f'"{name}": "{dtype}"' for name, dtype in pandas_dtypes(table).items())
+    return f"pd.read_csv(url, dtype={{{dtypes}}})"
+
+
 def markdown(table: Table) -> str:
-    """The column table of docs/exports.md: CSV name, XLSX header, type, meaning."""
+    """The column table of docs/exports.md: CSV name, XLSX header, type, meaning; and how
+    pandas reads it with those types."""
     lines = ["| column (CSV) | header (XLSX) | type | meaning |", "|---|---|---|---|"]
     for c in table.columns:
         lines.append(f"| `{c.name}` | {c.header} | {c.type} | {c.description} |")
+    lines += ["", f"In pandas, with these types whatever the rows: `{pandas_recipe(table)}`"]
     return "\n".join(lines)
 
 
