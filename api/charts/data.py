@@ -12,9 +12,9 @@ import msgspec
 from api import reads
 from api.charts import specs
 from api.charts.model import Cell, Chart, ChartTable
-from api.errors import InvalidParameter, NotFound
+from api.errors import InvalidParameter, NotFound, ServiceUnavailable
 from api.filters import DrawFilter, DrawQuery, check_int_range, echo
-from api.models import Draw, PoolSnapshotSummary
+from api.models import Draw, NextRound, PoolSnapshotSummary
 from api.reads import Db, SeriesSpec
 
 # Between years and band bounds in labels: an en dash, as in print.
@@ -172,6 +172,11 @@ async def crs_chart(
         {**point, "shown": shown.get(point["category"], others)} for point in _with_gaps(points)
     ]
     day = draw_filter.date_from, draw_filter.date_to
+    estimated = await _estimates_after(db, draws)
+    if estimated:
+        words = words._replace(
+            description=f"{words.description} {' '.join(estimate_sentence(e) for e in estimated)}"
+        )
     spec = specs.crs_spec(
         drawn,
         [styles[slug] for slug in coloured],
@@ -180,6 +185,11 @@ async def crs_chart(
         span=specs.TimeSpan(*(d.isoformat() if d else None for d in day)),
         others=others,
         highlight=_highlight_row(marked, draws) if marked is not None else None,
+        estimates=[
+            _estimate_row(e, styles[e.category].name, shown.get(styles[e.category].name, others))
+            for e in estimated
+            if draw_filter.date_to is None or _band_end(e) <= draw_filter.date_to
+        ],
     )
     table = ChartTable(
         columns=("date", "number", "category", "crs_min", "invitations"),
@@ -225,6 +235,59 @@ def _coloured(
         busiest = sorted(present, key=lambda slug: (-rounds[slug], present.index(slug)))
         chosen = set(busiest[: specs.MOST_COLOURED])
     return [slug for slug in present if slug in chosen]
+
+
+async def _estimates_after(db: Db, draws: Sequence[Draw]) -> list[NextRound]:
+    """The next-round estimates of the lines drawn whose newest round is drawn too (a chart
+    that stops earlier, by `to` or another filter, shows no band after it)."""
+    last_drawn: dict[str, str] = {}
+    for d in draws:
+        last_drawn[d.category.slug] = d.number
+    try:
+        lines = await reads.next_rounds(db, list(last_drawn))
+    except ServiceUnavailable:
+        # A store not ingested since forecasts existed: the chart without bands.
+        return []
+    return [
+        line
+        for line in lines
+        if line.crs_min is not None and last_drawn.get(line.category) == line.last_round.number
+    ]
+
+
+def estimate_sentence(line: NextRound) -> str:
+    """A line's next-round estimate of the cut-off as a candidate reads it."""
+    made = line.crs_min
+    assert made is not None
+    i80, i95 = made.interval_80, made.interval_95
+    return (
+        f"Estimate for the next {line.name} round: a cut-off of about {made.estimate:g} "
+        f"(80% interval {i80.lower:g}{EN_DASH}{i80.upper:g}, 95% interval "
+        f"{i95.lower:g}{EN_DASH}{i95.upper:g}). {made.in_words}"
+    )
+
+
+def _band_end(line: NextRound) -> date:
+    # A chart asked to end earlier (`to`) has no room for the band: it is left out.
+    return line.last_round.date + timedelta(days=specs.ESTIMATE_GAP_DAYS + specs.ESTIMATE_BAND_DAYS)
+
+
+def _estimate_row(line: NextRound, name: str, shown: str | None) -> dict[str, Any]:
+    made = line.crs_min
+    assert made is not None
+    start = line.last_round.date + timedelta(days=specs.ESTIMATE_GAP_DAYS)
+    return {
+        "category": name,
+        "shown": shown,
+        "start": start.isoformat(),
+        "end": _band_end(line).isoformat(),
+        "estimate": made.estimate,
+        "lower_80": made.interval_80.lower,
+        "upper_80": made.interval_80.upper,
+        "lower_95": made.interval_95.lower,
+        "upper_95": made.interval_95.upper,
+        "label": f"estimate {made.estimate:g}",
+    }
 
 
 def _highlighted(draws: Sequence[Draw], number: str) -> Draw:

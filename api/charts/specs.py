@@ -248,13 +248,15 @@ def crs_spec(
     span: TimeSpan = ANY_TIME,
     others: str | None = None,
     highlight: dict[str, Any] | None = None,
+    estimates: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Cut-off over time, one line per category. ``rows``: date, category, ``shown`` (the
     category's name, or ``others`` for a grey line), crs_min (None: a gap).
 
     ``coloured``: the lines drawn in colour, in the legend's order; ``others``: the legend's
     words for the grey lines drawn under them (None: every line is coloured). ``highlight``
-    (a row, with ``label`` and ``align``): one round ringed and labelled.
+    (a row, with ``label`` and ``align``): one round ringed and labelled. ``estimates`` (rows
+    of ``estimate_layers``): each line's next-round band after its last point.
     """
     import altair as alt
 
@@ -264,7 +266,10 @@ def crs_spec(
         x=alt.X(
             "date:T",
             title="Round date",
-            scale=_time_scale([row["date"] for row in rows], span, plot),
+            # The next round's band, when there is one, is inside the axis too.
+            scale=_time_scale(
+                [row["date"] for row in rows] + [e["end"] for e in estimates or ()], span, plot
+            ),
             # A label that would stick out past the plot's end is left out (labelBound), so
             # the image keeps its width; one on the axis's very end is aligned inside it.
             axis=alt.Axis(tickCount=8, labelOverlap=True, labelBound=True, labelFlush=True),
@@ -303,6 +308,8 @@ def crs_spec(
         )
         line = line.transform_filter(~grey)
     layers.append(line)
+    if estimates:
+        layers.extend(estimate_layers(estimates, legend, plot))
     if highlight is not None:
         marked = alt.Chart(alt.InlineData(values=[highlight])).encode(
             x="date:T", y="crs_min:Q", text="label:N"
@@ -322,6 +329,49 @@ def crs_spec(
         layers.extend([ring, halo, label])
     body = alt.LayerChart(layer=layers) if len(layers) > 1 else layers[0]
     return _figure(body.properties(width=plot, height=320), words, width)
+
+
+# The next round's band sits this many days after a line's last round: its date is unknown (no
+# estimate of timing is made), so the band marks "the next round", not a day.
+ESTIMATE_GAP_DAYS = 14
+ESTIMATE_BAND_DAYS = 8
+
+
+def estimate_layers(rows: list[dict[str, Any]], styles: Sequence[Style], plot: int) -> list[Any]:
+    """A line's next-round estimate after its last point: the 95% interval as a pale band, the
+    80% one darker, the estimate as a tick, labelled "estimate" (api/forecasts.py).
+
+    ``rows``: category, shown (as the line's rows), start, end (ISO dates of the band's sides),
+    estimate, lower_80, upper_80, lower_95, upper_95, label; ``styles``: the legend's."""
+    import altair as alt
+
+    data = alt.Chart(alt.InlineData(values=rows))
+    # The lines' own colour scale and legend: Vega-Lite merges them into the one legend.
+    colours = [s.colour for s in styles]
+    colour = _by_category(alt.Color, styles, colours, plot, "stroke", "shown")
+    where = {"x": alt.X("start:T"), "x2": "end:T"}
+    tooltip = [
+        alt.Tooltip("category:N", title="Category"),
+        alt.Tooltip("estimate:Q", title="Next round: estimate"),
+        alt.Tooltip("lower_80:Q", title="80% from"),
+        alt.Tooltip("upper_80:Q", title="80% to"),
+        alt.Tooltip("lower_95:Q", title="95% from"),
+        alt.Tooltip("upper_95:Q", title="95% to"),
+    ]
+    wide = data.mark_rect(opacity=0.18, ariaRoleDescription="estimate: 95% interval").encode(
+        **where, y="lower_95:Q", y2="upper_95:Q", color=colour, tooltip=tooltip
+    )
+    narrow = data.mark_rect(opacity=0.35, ariaRoleDescription="estimate: 80% interval").encode(
+        **where, y="lower_80:Q", y2="upper_80:Q", color=colour, tooltip=tooltip
+    )
+    tick = data.mark_rule(strokeWidth=2.5, ariaRoleDescription="estimate").encode(
+        **where, y="estimate:Q", color=colour
+    )
+    # Above the band, ending at its right side: it stays inside the plot.
+    label = data.mark_text(align="right", dy=-6, fontSize=12, fontStyle="italic").encode(
+        x="end:T", y="upper_95:Q", text="label:N", color=colour
+    )
+    return [wide, narrow, tick, label]
 
 
 def invitations_spec(

@@ -27,9 +27,9 @@ from litestar.template.config import TemplateConfig
 
 from api import reads
 from api.charts import Chart, crs_chart, invitations_chart, pool_chart
-from api.charts.data import category_styles, pool_comparison
+from api.charts.data import category_styles, estimate_sentence, pool_comparison
 from api.charts.specs import DEFAULT_WIDTH, Style
-from api.errors import ApiError, InvalidParameter, NotFound
+from api.errors import ApiError, InvalidParameter, NotFound, ServiceUnavailable
 from api.filters import FILTERS, MAX_CRS, DrawFilter, DrawQuery, parse_int
 from api.models import Draw, DrawContext, Standing
 from api.rest.params import Database
@@ -262,6 +262,7 @@ class PagesController(Controller):
         except NotFound:
             crs_message = "No round matches these filters."
         newest = (await reads.list_draws(db, DrawQuery(limit=NEWEST_DRAWS))).draws
+        estimates = await estimates_in_words(db, f.categories)
         context: dict[str, Any] = {
             "as_of": await _as_of(db),
             "form": form,
@@ -269,6 +270,7 @@ class PagesController(Controller):
             "crs_error": crs_error,
             "crs": crs_view,
             "crs_message": crs_message,
+            "estimates": estimates,
             "picker": [
                 PickerEntry(
                     slug=slug,
@@ -320,6 +322,34 @@ async def _yearly_and_pool(db: Database) -> dict[str, Any]:
         sentence += f", {latest.total - previous.total:+,} since {previous.date.isoformat()}"
     found["pool_sentence"] = sentence + "."
     return found
+
+
+class EstimateWords(msgspec.Struct, frozen=True, kw_only=True):
+    """A line's next round as the pages say it: an estimate and its record, or why none."""
+
+    slug: str
+    name: str
+    estimated: bool
+    sentence: str
+
+
+async def estimates_in_words(db: Database, categories: Sequence[str]) -> list[EstimateWords]:
+    """The lines with an estimate (of ``categories``, or all), and each asked-for line without
+    one with the reason: a page shows what the chart's bands are and what is not drawn."""
+    try:
+        lines = await reads.next_rounds(db, categories)
+    except ServiceUnavailable:
+        return []
+    return [
+        EstimateWords(
+            slug=line.category,
+            name=line.name,
+            estimated=line.crs_min is not None,
+            sentence=estimate_sentence(line) if line.crs_min is not None else line.message,
+        )
+        for line in lines
+        if line.crs_min is not None or line.category in categories
+    ]
 
 
 class StandingView(msgspec.Struct, frozen=True, kw_only=True):
@@ -406,6 +436,7 @@ async def draw_context_view(db: Database, draw: Draw) -> dict[str, Any]:
         "snapshot": snapshot,
         "style": styles.get(draw.category.slug),
         "context": context_facts(await reads.draw_context(db, draw.number), draw.category.name),
+        "estimates": await estimates_in_words(db, [draw.category.slug]),
         "has_context": True,
         "chart_from": chart_from,
         "chart_url": "/v1/charts/crs.svg?" + urlencode(chart),
