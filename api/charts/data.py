@@ -173,6 +173,7 @@ async def crs_chart(
     ]
     day = draw_filter.date_from, draw_filter.date_to
     estimated = await _estimates_after(db, draws)
+    place = BandPlace.on(draw_filter.date_from or draws[0].date, newest.date)
     if estimated:
         words = words._replace(
             description=f"{words.description} {' '.join(estimate_sentence(e) for e in estimated)}"
@@ -186,9 +187,12 @@ async def crs_chart(
         others=others,
         highlight=_highlight_row(marked, draws) if marked is not None else None,
         estimates=[
-            _estimate_row(e, styles[e.category].name, shown.get(styles[e.category].name, others))
+            _estimate_row(
+                e, styles[e.category].name, shown.get(styles[e.category].name, others), place
+            )
             for e in estimated
-            if draw_filter.date_to is None or _band_end(e) <= draw_filter.date_to
+            # A chart asked to end earlier (`to`) has no room for the band: it is left out.
+            if draw_filter.date_to is None or place.end(e) <= draw_filter.date_to
         ],
     )
     table = ChartTable(
@@ -267,20 +271,36 @@ def estimate_sentence(line: NextRound) -> str:
     )
 
 
-def _band_end(line: NextRound) -> date:
-    # A chart asked to end earlier (`to`) has no room for the band: it is left out.
-    return line.last_round.date + timedelta(days=specs.ESTIMATE_GAP_DAYS + specs.ESTIMATE_BAND_DAYS)
+class BandPlace(msgspec.Struct, frozen=True):
+    """Where a next-round band goes after a line's last round, in days: a share of the time
+    axis, so it reads as a band at any span (the next round's date is not estimated)."""
+
+    gap: timedelta
+    width: timedelta
+
+    @classmethod
+    def on(cls, first: date, last: date) -> BandPlace:
+        days = (last - first).days
+        return cls(
+            gap=timedelta(days=max(specs.ESTIMATE_GAP_DAYS, days // 60)),
+            width=timedelta(days=max(specs.ESTIMATE_BAND_DAYS, days // 40)),
+        )
+
+    def end(self, line: NextRound) -> date:
+        return line.last_round.date + self.gap + self.width
 
 
-def _estimate_row(line: NextRound, name: str, shown: str | None) -> dict[str, Any]:
+def _estimate_row(
+    line: NextRound, name: str, shown: str | None, place: BandPlace
+) -> dict[str, Any]:
     made = line.crs_min
     assert made is not None
-    start = line.last_round.date + timedelta(days=specs.ESTIMATE_GAP_DAYS)
+    start = line.last_round.date + place.gap
     return {
         "category": name,
         "shown": shown,
         "start": start.isoformat(),
-        "end": _band_end(line).isoformat(),
+        "end": place.end(line).isoformat(),
         "estimate": made.estimate,
         "lower_80": made.interval_80.lower,
         "upper_80": made.interval_80.upper,

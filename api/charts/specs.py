@@ -331,8 +331,9 @@ def crs_spec(
     return _figure(body.properties(width=plot, height=320), words, width)
 
 
-# The next round's band sits this many days after a line's last round: its date is unknown (no
-# estimate of timing is made), so the band marks "the next round", not a day.
+# The next round's band sits at least this many days after a line's last round, at least this
+# wide (api/charts/data.py BandPlace widens both on long axes): its date is unknown (no estimate
+# of timing is made), so the band marks "the next round", not a day.
 ESTIMATE_GAP_DAYS = 14
 ESTIMATE_BAND_DAYS = 8
 
