@@ -35,9 +35,10 @@ browser-deps:
 			-o DPkg::Lock::Timeout=300 --no-install-recommends chromium fonts-liberation >/dev/null; \
 	fi
 
-# PNGs of the dashboard and a round's page at a phone's (390 px) and a desktop's (1280 px) width,
-# in screenshots/ (ignored by git): look at them after changing a page. EEDRAWS_URL=... to use a
-# running server instead of starting one on the dev store.
+# PNGs of the pages (dashboard, filtered, a round, GraphiQL, /errors) at a phone's (390 px) and a
+# desktop's (1280 px) width, in screenshots/ (ignored by git): look at them after changing a page.
+# Each is checked as it is shot (no sideways scroll, no broken date, no console error): a problem
+# fails the target. EEDRAWS_URL=... to use a running server instead of starting one.
 screenshots: install browser-deps
 	$(BIN)/python tools/screenshots.py
 

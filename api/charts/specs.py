@@ -432,7 +432,7 @@ def pool_spec(
             x=alt.X(
                 "candidates:Q",
                 title="Candidates in the pool",
-                axis=alt.Axis(format=",d", tickCount=5),
+                axis=alt.Axis(format=",d", tickCount=5, labelOverlap=True),
             ),
             color=alt.Color(
                 "snapshot:N",

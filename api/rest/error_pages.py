@@ -1,74 +1,54 @@
-"""/errors/{code}: the page a problem's ``type`` points at, explaining its code."""
+"""/errors/{code}: the page a problem's ``type`` points at, explaining its code.
+
+Drawn by the site's templates (``api/web/templates/errors.html``), so it looks like every other
+page: header, styles, a table that stacks on a phone.
+"""
 
 from __future__ import annotations
 
-from html import escape
+import json
+from typing import Any
 
 from litestar import Controller, MediaType, get
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
+from litestar.response import Template
+from markupsafe import Markup, escape
 
 from api.rest.errors import CODES, ERROR_PAGES, ErrorCode
+from api.web.pages import ASSETS
 
 EXAMPLE_DETAIL = {
-    "invalid_parameter": "limit must be an integer from 1 to 500, got 900",
+    "invalid_parameter": "`limit` must be an integer from 1 to 500, got `900`",
     "not_found": "there is no round 99999",
 }
 
 
-def _page(title: str, body: str) -> str:
-    return f"""<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)} - eedraws</title></head>
-<body>
-{body}
-<p><a href="{ERROR_PAGES}">All error codes</a> · <a href="/docs">API docs</a></p>
-</body>
-</html>
-"""
-
-
-def _inline_code(text: str) -> str:
+def inline_code(text: str) -> Markup:
     """The table's `backticks` as <code>, everything else escaped."""
-    parts = escape(text).split("`")
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    parts = str(escape(text)).split("`")
+    return Markup("".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts)))
 
 
-def render_code(error: ErrorCode) -> str:
-    example = (
-        "{"
-        f'"type": "{ERROR_PAGES}/{error.code}", "title": "{error.title}", '
-        f'"status": {error.status}, '
-        f'"detail": "{EXAMPLE_DETAIL.get(error.code, "...")}", "code": "{error.code}"'
-        "}"
-    )
-    return _page(
-        error.title,
-        f"""<h1><code>{error.code}</code>: {escape(error.title)} ({error.status})</h1>
-<p>{_inline_code(error.when)}</p>
-<p>Every error is an RFC 9457 <code>application/problem+json</code> document; program against
-its <code>code</code>, which is stable, not against <code>detail</code>, which is for people.</p>
-<pre>{escape(example)}</pre>""",
-    )
+def example(error: ErrorCode) -> str:
+    """A problem document of this code, as the API would send it, indented to read."""
+    body = {
+        "type": f"{ERROR_PAGES}/{error.code}",
+        "title": error.title,
+        "status": error.status,
+        "detail": EXAMPLE_DETAIL.get(error.code, "..."),
+        "code": error.code,
+    }
+    return json.dumps(body, indent=2, ensure_ascii=False)
 
 
-def render_index() -> str:
-    rows = "\n".join(
-        f'<tr><td><a href="{ERROR_PAGES}/{c.code}"><code>{c.code}</code></a></td>'
-        f"<td>{c.status}</td><td>{_inline_code(c.when)}</td></tr>"
-        for c in CODES.values()
-    )
-    return _page(
-        "Error codes",
-        f"""<h1>Error codes</h1>
-<p>Every error is an RFC 9457 <code>application/problem+json</code> document with a stable
-<code>code</code>; its <code>type</code> is the page of that code.</p>
-<table><thead><tr><th>code</th><th>status</th><th>when</th></tr></thead>
-<tbody>
-{rows}
-</tbody></table>""",
+def _page(context: dict[str, Any]) -> Template:
+    # No data on these pages, so no "data as of" and no feeds: they change only with a release.
+    return Template(
+        template_name="errors.html",
+        context={"assets": ASSETS, "feeds": [], "as_of": "", "pages": ERROR_PAGES, **context},
+        media_type=MediaType.HTML,
     )
 
 
@@ -78,13 +58,14 @@ class ErrorPagesController(Controller):
     # The table changes only with a release.
     cache_control = CacheControlHeader(public=True, max_age=86400)
 
-    @get("/", media_type=MediaType.HTML, sync_to_thread=False)
-    def error_codes(self) -> str:
-        return render_index()
+    @get("/", sync_to_thread=False)
+    def error_codes(self) -> Template:
+        rows = [(c, inline_code(c.when)) for c in CODES.values()]
+        return _page({"error": None, "codes": rows})
 
-    @get("/{code:str}", media_type=MediaType.HTML, sync_to_thread=False)
-    def error_code(self, code: FromPath[str]) -> str:
+    @get("/{code:str}", sync_to_thread=False)
+    def error_code(self, code: FromPath[str]) -> Template:
         error = CODES.get(code)
         if error is None:
             raise NotFoundException(f"no error code {code[:40]!r}")
-        return render_code(error)
+        return _page({"error": error, "when": inline_code(error.when), "example": example(error)})

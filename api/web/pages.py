@@ -9,6 +9,7 @@ form is shown next to its field (a 400 page), not as problem+json: a person sent
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -24,10 +25,11 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from markupsafe import Markup, escape
 
 from api import reads
 from api.charts import Chart, crs_chart, invitations_chart, pool_chart
-from api.charts.data import category_styles, estimate_sentence, pool_comparison
+from api.charts.data import EVERY_ROUND, category_styles, estimate_sentence, pool_comparison
 from api.charts.specs import DEFAULT_WIDTH, Style
 from api.errors import ApiError, InvalidParameter, NotFound, ServiceUnavailable
 from api.filters import FILTERS, MAX_CRS, DrawFilter, DrawQuery, parse_int
@@ -56,6 +58,25 @@ _KINDS = {
 }
 
 
+# An ISO date, with its time and zone when it has them: "2025-11-14", "2025-11-14 07:14:25 UTC".
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?Z?(?: UTC)?)?")
+
+
+def unbroken_dates(value: object) -> Markup:
+    """``value``, escaped, with each ISO date in it kept on one line (the ``dates`` filter).
+
+    A narrow screen broke "2025-11-14" at its hyphens; the span's class says not to."""
+    text = str(escape(value))
+    return Markup(_ISO_DATE.sub(lambda m: f'<span class="date">{m.group(0)}</span>', text))
+
+
+def breakable_url(url: str) -> Markup:
+    """``url``, escaped, with line-break opportunities after ``?`` and before each ``&`` (the
+    ``url`` filter): a long link wraps between its parameters, never inside a date."""
+    text = str(unbroken_dates(url)).replace("?", "?<wbr>").replace("&amp;", "<wbr>&amp;")
+    return Markup(text)
+
+
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     environment = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -64,6 +85,8 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["dates"] = unbroken_dates
+    environment.filters["url"] = breakable_url
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
 
 
@@ -202,7 +225,8 @@ FEEDS = (
 )
 
 
-def _feeds(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
+def _feeds(request: Request[Any, Any, Any], query: str = "") -> list[dict[str, str]]:
+    """The feeds the app serves; ``query``: a draw filter's, for the feeds of those rounds."""
     state = request.app.state
     if "page_feeds" not in state:
         served = {route.path for route in request.app.routes}
@@ -212,18 +236,51 @@ def _feeds(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
             if path in served
         ]
     feeds: list[dict[str, str]] = state.page_feeds
-    return feeds
+    if not query:
+        return feeds
+    return [
+        {**feed, "href": f"{feed['href']}?{query}", "title": f"{feed['title']}, as filtered"}
+        for feed in feeds
+    ]
 
 
 def _page(
-    request: Request[Any, Any, Any], name: str, context: Mapping[str, Any], status: int = 200
+    request: Request[Any, Any, Any],
+    name: str,
+    context: Mapping[str, Any],
+    status: int = 200,
+    *,
+    feed_query: str = "",
 ) -> Template:
     return Template(
         template_name=name,
-        context={"assets": ASSETS, "feeds": _feeds(request), **context},
+        context={"assets": ASSETS, "feeds": _feeds(request, feed_query), **context},
         media_type=HTML,
         status_code=status,
     )
+
+
+# A draw filter in words, for the line that says what the page shows ("from 2024-01-01").
+_FILTER_WORDS = {
+    "from": "from {}",
+    "to": "to {}",
+    "min_crs": "cut-off at least {}",
+    "max_crs": "cut-off at most {}",
+    "min_invitations": "at least {:,} invitations",
+}
+
+
+def filter_words(f: DrawFilter, names: Mapping[str, str]) -> str:
+    """What ``f`` chooses, as a person would say it: ``Healthcare, CEC; from 2024-01-01``."""
+    parts: list[str] = []
+    for spec in FILTERS:
+        value = getattr(f, spec.attr)
+        if spec.kind == "slug":
+            if value:
+                parts.append(", ".join(names.get(slug, slug) for slug in value))
+        elif value is not None:
+            parts.append(_FILTER_WORDS.get(spec.name, spec.name + " {}").format(value))
+    return "; ".join(parts)
 
 
 class PagesController(Controller):
@@ -252,16 +309,18 @@ class PagesController(Controller):
         if unknown:
             filter_error = f"unknown category {', '.join(unknown)}"
             f, status = DrawFilter(), 400
+        # Every section of rounds shows the rounds the filter chooses: the charts, the table,
+        # the files and feeds it links, the standing's rounds. The pool is not rounds: it says so.
+        params = chart_params(f)
+        query = urlencode(params)
         crs_view, crs_message = None, ""
         try:
-            crs_view = chart_view(
-                await crs_chart(db, f),
-                chart_params(f),
-                shown_width=HEADLINE_WIDTH,
-            )
+            crs_view = chart_view(await crs_chart(db, f), params, shown_width=HEADLINE_WIDTH)
         except NotFound:
             crs_message = "No round matches these filters."
-        newest = (await reads.list_draws(db, DrawQuery(limit=NEWEST_DRAWS))).draws
+        chosen = await reads.list_draws(db, DrawQuery(filter=f, limit=NEWEST_DRAWS))
+        every = (await reads.list_draws(db, DrawQuery(limit=1))).draws
+        names = {slug: style.name for slug, style in styles.items()}
         estimates = await estimates_in_words(db, f.categories)
         context: dict[str, Any] = {
             "as_of": await _as_of(db),
@@ -271,6 +330,9 @@ class PagesController(Controller):
             "crs": crs_view,
             "crs_message": crs_message,
             "estimates": estimates,
+            "filtered": filter_words(f, names),
+            "matching": len(crs_view.chart.table.rows) if crs_view else 0,
+            "query": query,
             "picker": [
                 PickerEntry(
                     slug=slug,
@@ -281,19 +343,19 @@ class PagesController(Controller):
                 )
                 for slug, style in styles.items()
             ],
-            "draws": newest,
-            "newest": newest[0] if newest else None,
+            "draws": chosen.draws,
+            "newest": every[0] if every else None,
             "total_draws": sum(c.draws for c in categories.values()),
             "first_date": min(
                 (c.first_draw_date for c in categories.values() if c.first_draw_date),
                 default=None,
             ),
             "standing": None,
-            **await _yearly_and_pool(db),
+            **await _yearly_and_pool(db, f, params),
         }
         if score is not None:
-            context["standing"] = await standing_view(db, score)
-        return _page(request, "dashboard.html", context, status)
+            context["standing"] = await standing_view(db, score, f)
+        return _page(request, "dashboard.html", context, status, feed_query=query)
 
     @get("/draws/{number:str}")
     async def draw_page(
@@ -307,10 +369,14 @@ class PagesController(Controller):
         return _page(request, "draw.html", await draw_context_view(db, draw))
 
 
-async def _yearly_and_pool(db: Database) -> dict[str, Any]:
+async def _yearly_and_pool(
+    db: Database, f: DrawFilter, params: Sequence[tuple[str, str]]
+) -> dict[str, Any]:
     found: dict[str, Any] = {"invitations": None, "pool": None, "pool_sentence": ""}
     with contextlib.suppress(NotFound):
-        found["invitations"] = chart_view(await invitations_chart(db), shown_width=HALF_WIDTH)
+        found["invitations"] = chart_view(
+            await invitations_chart(db, f), params, shown_width=HALF_WIDTH
+        )
     try:
         found["pool"] = chart_view(await pool_chart(db), shown_width=HALF_WIDTH)
         pool = await pool_comparison(db)
@@ -357,9 +423,9 @@ class StandingView(msgspec.Struct, frozen=True, kw_only=True):
     pool_sentence: str
 
 
-async def standing_view(db: Database, score: int) -> StandingView:
-    """``reads.standing`` for every category line, with the pool's answer as a sentence."""
-    standing = await reads.standing(db, score)
+async def standing_view(db: Database, score: int, f: DrawFilter = EVERY_ROUND) -> StandingView:
+    """``reads.standing`` for the rounds ``f`` chooses, with the pool's answer as a sentence."""
+    standing = await reads.standing(db, score, f)
     pool = standing.pool
     sentence = ""
     if pool is not None:
@@ -429,7 +495,11 @@ async def draw_context_view(db: Database, draw: Draw) -> dict[str, Any]:
         snapshot = found.get(draw.pool_snapshot_date)
     styles = await category_styles(db)
     chart_from = _year_start(draw.date, 3)
-    chart = [("category", draw.category.slug), ("from", chart_from), ("highlight", draw.number)]
+    line = DrawFilter(categories=(draw.category.slug,), date_from=date.fromisoformat(chart_from))
+    chart = chart_view(
+        await crs_chart(db, line, highlight=draw.number),
+        [*chart_params(line), ("highlight", draw.number)],
+    )
     return {
         "as_of": await _as_of(db),
         "draw": draw,
@@ -439,9 +509,7 @@ async def draw_context_view(db: Database, draw: Draw) -> dict[str, Any]:
         "estimates": await estimates_in_words(db, [draw.category.slug]),
         "has_context": True,
         "chart_from": chart_from,
-        "chart_url": "/v1/charts/crs.svg?" + urlencode(chart),
-        "chart_url_narrow": "/v1/charts/crs.svg?"
-        + urlencode([*chart, ("width", str(NARROW_WIDTH))]),
+        "chart": chart,
     }
 
 

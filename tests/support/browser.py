@@ -136,3 +136,45 @@ def sync_chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+# What a page's layout gets wrong on a screen, as the browser lays it out (issue 21):
+# - the page is wider than the window (a sideways scroll of the whole page);
+# - a region scrolls sideways, so part of it is hidden with no hint (a table's last column);
+#   code viewers that scroll by design (``ALLOWED_SCROLLERS``) excepted;
+# - an ISO date drawn on more than one line (broken at a hyphen).
+ALLOWED_SCROLLERS = (".graphiql-response",)
+LAYOUT_PROBLEMS = """(allowed) => {
+  const problems = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > innerWidth) {
+    problems.push(`the page is ${root.scrollWidth} px wide in a ${innerWidth} px window`);
+  }
+  for (const e of document.querySelectorAll('body *')) {
+    const overflow = getComputedStyle(e).overflowX;
+    if ((overflow === 'auto' || overflow === 'scroll') && e.scrollWidth > e.clientWidth + 1
+        && e.getClientRects().length && !allowed.some(s => e.closest(s))) {
+      problems.push(`${e.tagName.toLowerCase()}.${e.className} scrolls sideways: ` +
+        `${e.scrollWidth} px in ${e.clientWidth}`);
+    }
+  }
+  const date = /\\d{4}-\\d{2}-\\d{2}(?:[ T]\\d{2}:\\d{2}(?::\\d{2})?Z?(?: UTC)?)?/g;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest('script, style, .CodeMirror')) continue;
+    for (const match of node.data.matchAll(date)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const lines = new Set([...range.getClientRects()].filter(r => r.width > 0)
+        .map(r => Math.round(r.top)));
+      if (lines.size > 1) problems.push(`the date ${match[0]} is broken across lines`);
+    }
+  }
+  return problems;
+}"""
+
+
+def layout_problems(page: Any) -> Any:
+    """``LAYOUT_PROBLEMS`` of the page as laid out now (an awaitable with the async API)."""
+    return page.evaluate(LAYOUT_PROBLEMS, list(ALLOWED_SCROLLERS))
