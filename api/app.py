@@ -265,6 +265,12 @@ def create_app(settings: Settings) -> Litestar:
             limiter=_rate_limiter(settings),
             client_of=ratelimit.ClientAddress(settings.trusted_proxy_hops),
             metrics=recorder,
+            in_flight=(
+                ratelimit.InFlight(settings.client_concurrency)
+                if settings.client_concurrency
+                else None
+            ),
+            body_timeout=settings.body_timeout,
         ),
     )
     return app

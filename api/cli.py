@@ -58,9 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--header-timeout",
         type=float,
-        default=5.0,
+        default=None,
         help="seconds a connection may stay silent before it sends a request's headers in full: "
-        "a new one, a kept-alive one between requests, a slow one (1-60; default 5)",
+        "a new one, a kept-alive one between requests, a slow one (1-60; default "
+        "EEDRAWS_HEADER_TIMEOUT or 5); the body then has EEDRAWS_BODY_TIMEOUT (10)",
     )
     serve.add_argument(
         "--max-connections",
@@ -141,6 +142,7 @@ def _serve(args: argparse.Namespace) -> int:
     from api.serving import Server
 
     settings = _settings(args.source)
+    header_timeout = settings.header_timeout if args.header_timeout is None else args.header_timeout
     parse_rate_limit(settings.rate_limit)  # a bad EEDRAWS_RATE_LIMIT stops us here, not each worker
     # The server re-raises SIGTERM once it has shut down; as an exception it unwinds through
     # servers_for, which stops the embedded PostgreSQL and Redis, instead of killing us.
@@ -193,7 +195,7 @@ def _serve(args: argparse.Namespace) -> int:
             # (docs/decisions/0012-one-listening-socket.md: what is given up, h2c.)
             http=HTTPModes.http1,
             http1_settings=HTTP1Settings(
-                header_read_timeout=int(min(max(args.header_timeout, 1.0), 60.0) * 1000)
+                header_read_timeout=int(min(max(header_timeout, 1.0), 60.0) * 1000)
             ),
             # SIGTERM: the queued connections are accepted first (api/serving.py), then each
             # worker answers what it holds, within this.

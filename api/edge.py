@@ -4,6 +4,10 @@
   included; /metrics answered to its bearer token, before anything else;
 - ``/healthz`` (the process is up; no I/O) and ``/readyz`` (PostgreSQL answers and data is
   loaded): never cached, never rate-limited;
+- slow and lying clients: a client's requests in progress capped per worker (429), and a
+  request's body read whole within the body timeout before anything else sees it (408;
+  api/request_body.py), so neither a trickled body nor a short one under a long
+  ``Content-Length`` holds a connection for ever;
 - HTTP semantics (api/rest/semantics.py): a 400 for a request no route can read (two
   ``Host`` headers, a NUL or ``..`` in the path...), 414/431 before any work, ``HEAD`` as a ``GET``
   without the body, ``HEAD`` named in ``Allow``;
@@ -29,10 +33,19 @@ from typing import Any
 
 import msgspec
 
+from api import request_body
 from api.db import query
 from api.errors import ServiceUnavailable
 from api.metrics import Recorder
-from api.ratelimit import ClientAddress, Decision, RateLimiter, extra_charge, graphql_cost
+from api.ratelimit import (
+    UNKNOWN_CLIENT,
+    ClientAddress,
+    Decision,
+    InFlight,
+    RateLimiter,
+    extra_charge,
+    graphql_cost,
+)
 from api.reads import Db
 from api.response_cache.entries import CacheEntry, Header
 from api.response_cache.layer import (
@@ -57,6 +70,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 # Probes and the metrics scraper are never limited (nor are they answered from the cache).
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 READY_TIMEOUT_RETRY = 5
+# Says when a client over its requests in progress may try again: they are short.
+CONCURRENCY_RETRY = 1
 
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
@@ -119,6 +134,8 @@ class Edge:
         limiter: RateLimiter | None = None,
         client_of: ClientAddress | None = None,
         metrics: Recorder | None = None,
+        in_flight: InFlight | None = None,
+        body_timeout: float = 0.0,
     ) -> None:
         self.app = app
         self.db = db
@@ -126,6 +143,9 @@ class Edge:
         self.limiter = limiter
         self.client_of = client_of or ClientAddress()
         self.metrics = metrics
+        self.in_flight = in_flight
+        self.body_timeout = body_timeout
+        self.body_reads = request_body.BodyReads(body_timeout)
         self._html = _html_headers()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -134,7 +154,7 @@ class Edge:
             return
         metrics = self.metrics
         if metrics is None:
-            await self._serve(scope, receive, send, [500])
+            await self._admit(scope, receive, send, [500])
             return
         if metrics.answers(scope["path"]):
             await metrics.answer(scope, send, self.finish)
@@ -142,9 +162,55 @@ class Edge:
         started = time.perf_counter()
         status = [500]  # what was sent, for the metrics (500 if nothing was)
         try:
-            await self._serve(scope, receive, send, status)
+            await self._admit(scope, receive, send, status)
         finally:
             metrics.record(scope["path"], scope["method"], status[0], time.perf_counter() - started)
+
+    async def _admit(self, scope: Scope, receive: Receive, send: Send, status: list[int]) -> None:
+        """The client's requests in progress within its share, the body read whole in time:
+        then ``_serve``. Probes and the scraper pass (they read no body and must answer)."""
+        if scope["path"] in UNLIMITED_PATHS:
+            await self._serve(scope, receive, send, status)
+            return
+        in_flight = self.in_flight
+        client = None
+        if in_flight is not None:
+            client = self.client_of(scope)
+            # No address (a Unix socket with no trusted proxy): no one to tell apart.
+            if client == UNKNOWN_CLIENT:
+                client = None
+            elif not in_flight.enter(client):
+                status[0] = 429
+                detail = (
+                    f"this client already has {in_flight.limit} requests in progress; "
+                    "wait for their answers"
+                )
+                body = problem_body(429, "concurrency_limited", detail)
+                extra = [(b"connection", b"close")]
+                await self._answer(
+                    scope, send, 429, body, problem=True, retry_after=CONCURRENCY_RETRY, extra=extra
+                )
+                return
+        try:
+            has_body, length = request_body.declared_body(scope["headers"])
+            if has_body:
+                try:
+                    receive = await self.body_reads.read(receive, length)
+                except request_body.TimedOut:
+                    status[0] = 408
+                    detail = f"the request body did not arrive within {self.body_timeout:g} s"
+                    body = problem_body(408, "request_timeout", detail)
+                    extra = [(b"connection", b"close")]
+                    await self._answer(scope, send, 408, body, problem=True, extra=extra)
+                    return
+                except request_body.ClientGone:
+                    status[0] = 499  # nginx's "client closed request": nothing was sent
+                    return
+            await self._serve(scope, receive, send, status)
+        finally:
+            if client is not None:
+                assert in_flight is not None
+                in_flight.leave(client)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send, status: list[int]) -> None:
         path: str = scope["path"]

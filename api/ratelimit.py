@@ -28,6 +28,7 @@ COST_STATE_KEY = "eedraws.graphql_cost"  # set by api/graphql (cost.py) once it 
 GRAPHQL_COST_PER_REQUEST = 100
 REDIS_RETRY_SECONDS = 5.0
 REDIS_TIMEOUT = 0.25
+UNKNOWN_CLIENT = "unknown"  # a request with no peer address (a Unix socket)
 
 
 class Decision(msgspec.Struct, frozen=True):
@@ -115,7 +116,7 @@ class ClientAddress:
         self.trusted_hops = trusted_hops
 
     def __call__(self, scope: dict[str, Any] | Any) -> str:
-        peer = scope.get("client") or ("unknown", 0)
+        peer = scope.get("client") or (UNKNOWN_CLIENT, 0)
         address = str(peer[0])
         if self.trusted_hops <= 0:
             return address
@@ -140,3 +141,30 @@ def graphql_cost(state: dict[str, Any]) -> int:
 def extra_charge(cost: int) -> int:
     """What an answer of GraphQL cost ``cost`` is charged beyond the 1 of any request."""
     return cost // GRAPHQL_COST_PER_REQUEST if cost > 0 else 0
+
+
+class InFlight:
+    """Requests each client has in progress in this worker, refused past ``limit``.
+
+    Counted per worker, not across them: it bounds what one client can hold of a worker (a
+    request whose body trickles in holds a connection slot and a task until the body timeout),
+    which is the resource at stake; a shared count would cost a Redis round trip each way."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.counts: dict[str, int] = {}
+
+    def enter(self, client: str) -> bool:
+        """Count a request of ``client`` in, or say it is one too many (it is not counted)."""
+        held = self.counts.get(client, 0)
+        if held >= self.limit:
+            return False
+        self.counts[client] = held + 1
+        return True
+
+    def leave(self, client: str) -> None:
+        held = self.counts[client] - 1
+        if held:
+            self.counts[client] = held
+        else:
+            del self.counts[client]

@@ -49,6 +49,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limit: str = "1000/minute"
     # How many proxies in front of the API append to X-Forwarded-For (0: use the peer address).
     trusted_proxy_hops: int = 0
+    # Slow and lying clients (docs/operations.md, "Connections"): a request's headers must arrive
+    # within header_timeout of its connection opening (or of its previous answer), its body
+    # within body_timeout after them; each client may have client_concurrency requests in
+    # progress per worker (0: no limit), the client as trusted_proxy_hops says.
+    header_timeout: float = 5.0
+    body_timeout: float = 10.0
+    client_concurrency: int = 64
     # Wall-clock seconds a /graphql request may take.
     graphql_timeout: float = 10.0
     # The origin clients reach the API at (https://eedraws.example): absolute links (feeds,
@@ -82,6 +89,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             pool_timeout=_number(env, "EEDRAWS_POOL_TIMEOUT", 5.0),
             rate_limit=env.get("EEDRAWS_RATE_LIMIT", "1000/minute").strip() or "1000/minute",
             trusted_proxy_hops=int(_number(env, "EEDRAWS_TRUSTED_PROXY_HOPS", 0)),
+            header_timeout=_number(env, "EEDRAWS_HEADER_TIMEOUT", 5.0),
+            body_timeout=_number(env, "EEDRAWS_BODY_TIMEOUT", 10.0),
+            client_concurrency=int(_number(env, "EEDRAWS_CLIENT_CONCURRENCY", 64)),
             graphql_timeout=_number(env, "EEDRAWS_GRAPHQL_TIMEOUT", 10.0),
             public_url=_origin(env, "EEDRAWS_PUBLIC_URL"),
         )

@@ -83,6 +83,14 @@ CODES: dict[str, ErrorCode] = {
             when="The `Accept` header admits none of the types this endpoint can produce.",
         ),
         ErrorCode(
+            code="request_timeout",
+            status=408,
+            title="Request timeout",
+            when="The request's body did not arrive whole within the body timeout (10 s by "
+            "default) after its headers: a body sent too slowly, or shorter than its "
+            "`Content-Length`. The connection is closed.",
+        ),
+        ErrorCode(
             code="request_too_large",
             status=413,
             title="Request too large",
@@ -101,6 +109,14 @@ CODES: dict[str, ErrorCode] = {
             title="Too many requests",
             when="This client sent more requests than its share; `Retry-After` says when to "
             "come back and the `RateLimit` headers show the budget.",
+        ),
+        ErrorCode(
+            code="concurrency_limited",
+            status=429,
+            title="Too many requests in progress",
+            when="This client already has as many requests in progress as it may (64 per "
+            "server process by default); wait for their answers. `Retry-After` is 1 s and the "
+            "connection is closed.",
         ),
         ErrorCode(
             code="headers_too_large",

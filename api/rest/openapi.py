@@ -175,6 +175,14 @@ ERROR_RESPONSES: dict[str, tuple[str, dict[str, Any]]] = {
         "NotAcceptable",
         _error_response("`Accept` admits no type this endpoint produces (`not_acceptable`)."),
     ),
+    "408": (
+        "RequestTimeout",
+        _error_response(
+            "A request body did not arrive whole in time (`request_timeout`); the connection "
+            "is closed.",
+            (),
+        ),
+    ),
     "414": (
         "UriTooLong",
         _error_response(
@@ -186,7 +194,8 @@ ERROR_RESPONSES: dict[str, tuple[str, dict[str, Any]]] = {
     "429": (
         "TooManyRequests",
         _error_response(
-            "This client is over its rate limit (`rate_limited`).",
+            "This client is over its rate limit (`rate_limited`), or has too many requests "
+            "in progress (`concurrency_limited`, with `Retry-After` only).",
             ("Retry-After", *RATE_LIMIT_HEADERS),
         ),
     ),
@@ -411,7 +420,7 @@ def _complete_responses(
             _success_headers(success, cached, _pages(success, schemas), download)
     # 404 everywhere: an unknown number, slug or date, an empty store's "latest", a chart with
     # no rounds to draw; a client parses it as a Problem wherever it comes from.
-    statuses = ["400", "404", "406", "414", "429", "431", "503"]
+    statuses = ["400", "404", "406", "408", "414", "429", "431", "503"]
     if cached:
         responses["304"] = {"$ref": f"{RESPONSES}NotModified"}
         parameters = operation.setdefault("parameters", [])

@@ -34,7 +34,7 @@ from api.settings import Settings
 from tests.support.db import FIXTURES, Ingest
 from tests.support.pgproxy import PgProxy, pg_proxy
 from tests.support.server import served
-from tests.support.waiting import wait_until
+from tests.support.waiting import load_factor, wait_until
 
 G = "/graphql"
 REST_BUDGET = 5.0
@@ -43,10 +43,8 @@ REST_BUDGET = 5.0
 IMAGE_BUDGET = 15.0
 GRAPHQL_BUDGET = 10.0
 HEALTH_BUDGET = 5.0  # one worker left while another is replaced, on a shared 2-core machine
-# The budgets catch a stuck worker (the fragment bomb held one for minutes), not a scheduler: on
-# a machine whose run queue is k times its cores, every answer waits about k times longer, so
-# the budgets stretch by that factor (measured over the run, capped at 4). CI runs alone: ~1.
-MAX_LOAD_FACTOR = 4.0
+# The budgets catch a stuck worker (the fragment bomb held one for minutes), not a scheduler:
+# they stretch by the machine's load (tests/support/waiting.py: load_factor, capped at 4).
 CLIENT_THREADS = 5  # 4 fuzzing, 1 polling /healthz
 RESPAWN_BOUND = 90.0
 IDLE_SOCKETS = 300
@@ -260,11 +258,6 @@ def outage(record: Record, port: int, proxy: PgProxy) -> None:
     while timed(record, "recovery", port, "GET", "/v1/draws/226") != 200:
         assert time.monotonic() < deadline, "no recovery within 15 s of PostgreSQL returning"
         time.sleep(0.2)
-
-
-def load_factor() -> float:
-    """How many times more runnable tasks than cores, over the last minute (at least 1)."""
-    return min(max(os.getloadavg()[0] / (os.cpu_count() or 1), 1.0), MAX_LOAD_FACTOR)
 
 
 def budget(outcome: Outcome) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.request
 from collections.abc import Callable
@@ -33,3 +34,13 @@ def wait_for_json(url: str, seconds: float) -> Any:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+# On a machine whose run queue is k times its cores every answer waits about k times longer:
+# time budgets stretch by that factor (capped: a stuck server is still caught). CI runs alone: ~1.
+MAX_LOAD_FACTOR = 4.0
+
+
+def load_factor() -> float:
+    """How many times more runnable tasks than cores, over the last minute (at least 1)."""
+    return min(max(os.getloadavg()[0] / (os.cpu_count() or 1), 1.0), MAX_LOAD_FACTOR)

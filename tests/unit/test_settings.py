@@ -36,3 +36,21 @@ def test_public_url_is_kept_as_a_bare_origin(raw: str, origin: str) -> None:
 def test_public_url_that_is_not_an_origin_is_refused(raw: str) -> None:
     with pytest.raises(SettingsError, match="EEDRAWS_PUBLIC_URL"):
         Settings.from_env({"EEDRAWS_PUBLIC_URL": raw})
+
+
+def test_slow_client_limits_are_on_by_default_and_set_from_the_environment() -> None:
+    defaults = Settings.from_env({})
+    assert (defaults.header_timeout, defaults.body_timeout, defaults.client_concurrency) == (
+        5.0,
+        10.0,
+        64,
+    )
+    env = {
+        "EEDRAWS_HEADER_TIMEOUT": "2",
+        "EEDRAWS_BODY_TIMEOUT": "3.5",
+        "EEDRAWS_CLIENT_CONCURRENCY": "0",
+    }
+    chosen = Settings.from_env(env)
+    assert (chosen.header_timeout, chosen.body_timeout, chosen.client_concurrency) == (2, 3.5, 0)
+    with pytest.raises(SettingsError, match="EEDRAWS_BODY_TIMEOUT"):
+        Settings.from_env({"EEDRAWS_BODY_TIMEOUT": "soon"})
