@@ -20,6 +20,7 @@ from litestar.types import ASGIApp
 from api import db, dependency_batches, edge, metrics, ratelimit, read_pool, refresh
 from api.data_version import DataVersion
 from api.graphql.controller import graphql_router
+from api.graphql.persisted import Registrations
 from api.graphql.posts import PlannedPosts
 from api.public_origin import PublicOrigin, absolute_link_paths
 from api.reads import Db
@@ -120,6 +121,14 @@ __all__ = ["app_from_env", "create_app", "openapi_config"]
 def _rate_limiter(settings: Settings) -> ratelimit.RateLimiter | None:
     item = ratelimit.parse_rate_limit(settings.rate_limit)
     return None if item is None else ratelimit.RateLimiter(item, settings.redis_url)
+
+
+def _apq_registrations(settings: Settings, client_of: ratelimit.ClientAddress) -> Registrations:
+    item = ratelimit.parse_rate_limit(settings.apq_registrations, "EEDRAWS_APQ_REGISTRATIONS")
+    limiter = (
+        None if item is None else ratelimit.RateLimiter(item, settings.redis_url, name="rl-apq")
+    )
+    return Registrations(limiter, settings.apq_max_bytes, client_of)
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -256,6 +265,9 @@ def create_app(settings: Settings) -> Litestar:
         time_budget=settings.graphql_timeout,
     )
     app.state.graphql_posts = planned
+    client_of = ratelimit.ClientAddress(settings.trusted_proxy_hops)
+    # Persisted-query registration is open: bounded per client (api/graphql/persisted.py).
+    app.state.apq_registrations = _apq_registrations(settings, client_of)
     app.asgi_handler = cast(
         ASGIApp,
         edge.Edge(
@@ -263,7 +275,7 @@ def create_app(settings: Settings) -> Litestar:
             db=lambda: cast(Db | None, app.state.get("pool")),
             cache=response_cache,
             limiter=_rate_limiter(settings),
-            client_of=ratelimit.ClientAddress(settings.trusted_proxy_hops),
+            client_of=client_of,
             metrics=recorder,
             in_flight=(
                 ratelimit.InFlight(settings.client_concurrency)

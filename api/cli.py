@@ -143,7 +143,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args.source)
     header_timeout = settings.header_timeout if args.header_timeout is None else args.header_timeout
-    parse_rate_limit(settings.rate_limit)  # a bad EEDRAWS_RATE_LIMIT stops us here, not each worker
+    # A bad limit stops us here, not each worker.
+    parse_rate_limit(settings.rate_limit)
+    parse_rate_limit(settings.apq_registrations, "EEDRAWS_APQ_REGISTRATIONS")
     # The server re-raises SIGTERM once it has shut down; as an exception it unwinds through
     # servers_for, which stops the embedded PostgreSQL and Redis, instead of killing us.
     signal.signal(signal.SIGTERM, _exit_on_signal)

