@@ -10,6 +10,7 @@ answer per data version, so it is built once per version, not per download.
 from __future__ import annotations
 
 import io
+import stat
 import zipfile
 from collections.abc import Sequence
 from typing import Any
@@ -147,9 +148,21 @@ def zip_bytes(rows: dict[str, Sequence[Any]], stamp: DataStamp) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         package = msgspec.json.format(msgspec.json.encode(descriptor(stamp, created)), indent=2)
-        archive.writestr(zipfile.ZipInfo("datapackage.json", when), package)
+        archive.writestr(_entry("datapackage.json", when), package)
         for r in RESOURCES:
-            info = zipfile.ZipInfo(r.path, when)
+            info = _entry(r.path, when)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, csv_bytes(r.table, rows[r.table.name]))
     return buffer.getvalue()
+
+
+# A plain file anyone may read: `unzip` applies an entry's Unix mode, and zipfile's writestr
+# gives 0600 (owner only), so a shared folder's other users could not read what was unpacked.
+_FILE_MODE = stat.S_IFREG | 0o644
+
+
+def _entry(name: str, when: tuple[int, int, int, int, int, int]) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, when)
+    info.create_system = 3  # Unix, whatever machine builds it: the mode above is a Unix mode
+    info.external_attr = _FILE_MODE << 16
+    return info

@@ -348,6 +348,15 @@ class DrawContext(msgspec.Struct, frozen=True, kw_only=True):
     number: str
     date: dt.date
     category: Annotated[str, doc("Category slug")]
+    # /v1 never retypes a field, so `category` stays the slug; the object a draw has is added
+    # beside it (docs/trends.md).
+    category_ref: Annotated[
+        CategoryRef,
+        doc(
+            "The round's category as `/v1/draws/{number}` gives it (`slug`, `name`, `version`); "
+            "`category` is its slug, kept as it was"
+        ),
+    ]
     year: int
     year_rank: Annotated[int, doc("Nth round of its calendar year")]
     category_year_rank: Annotated[int, doc("Nth round of its line that year")]

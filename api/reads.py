@@ -719,7 +719,7 @@ async def _pool_standing(db: Db, crs: int) -> PoolStanding | None:
         method = (
             f"sum of the bands above the score, plus {r['split_hi'] - crs + 1} of the "
             f"{r['split_hi'] - r['split_lo'] + 1} scores of band "
-            f"{_band_name(r['split_lo'], r['split_hi'])} ({r['split_candidates']} candidates), "
+            f"{_band_name(r['split_lo'], r['split_hi'])} ({r['split_candidates']:,} candidates), "
             "assuming its candidates are spread evenly over its scores; rounded"
         )
     return PoolStanding(

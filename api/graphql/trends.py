@@ -19,7 +19,7 @@ from api.graphql.derive import (
 )
 
 if TYPE_CHECKING:
-    from api.graphql.types import PoolSnapshot
+    from api.graphql.types import Category, PoolSnapshot
 
 
 # What each REST value of the series parameters means (the values are the read layer's).
@@ -94,6 +94,8 @@ derive_types(
 class DrawContext:
     # Declared in api.graphql.types, which needs this type first.
     pool_snapshot: Annotated[PoolSnapshot, strawberry.lazy("api.graphql.types")] | None
+    # The round's category as a draw has it: a Category (a CategoryRef, completed on demand).
+    category_ref: Annotated[Category, strawberry.lazy("api.graphql.types")]
 
 
 derive_types(

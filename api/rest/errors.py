@@ -8,6 +8,7 @@ keeps them equal) all come from it.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -186,7 +187,18 @@ def _from_api_error(exc: ApiError) -> ProblemDetailsException:
     return problem(exc.status, exc.code, exc.detail)
 
 
+# Litestar's words for a required parameter left out, which come with no `errors` entry.
+_MISSING = re.compile(r"Missing required (\w+) parameter '([^']+)'")
+
+
 def _from_validation(exc: ValidationException) -> ProblemDetailsException:
+    missing = _MISSING.match(str(exc.detail))
+    if missing is not None:
+        # In the API's words, as every other 400 ("`crs` must be ..."), and listed in `errors`.
+        source, name = missing.groups()
+        detail = f"`{name}` is required: this {source} parameter is missing"
+        error = {"key": name, "source": source, "message": "is required"}
+        return problem(400, "invalid_parameter", detail, errors=[error])
     errors = exc.extra if isinstance(exc.extra, list) else []
     parts = []
     for err in errors:

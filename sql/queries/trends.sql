@@ -9,6 +9,8 @@ SELECT me.number, json_build_object(
     'number', me.number,
     'date', me.draw_date,
     'category', me.slug,
+    'category_ref', json_build_object(
+        'slug', me.slug, 'name', me.category_name, 'version', me.category_version),
     'year', me.year,
     'year_rank', ytd.draws,
     'category_year_rank', cytd.draws,
@@ -22,7 +24,8 @@ SELECT me.number, json_build_object(
 )::text AS context
 FROM (
     SELECT d.number, d.seq, d.draw_date, d.category_id, d.crs_min, d.pool_snapshot_date,
-           c.slug, extract(year FROM d.draw_date)::int AS year
+           c.slug, c.name AS category_name, d.category_version,
+           extract(year FROM d.draw_date)::int AS year
     FROM draws d JOIN categories c ON c.id = d.category_id
     WHERE d.number = ANY($1::text[])
 ) me

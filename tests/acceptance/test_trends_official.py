@@ -54,6 +54,8 @@ async def test_the_article_about_round_385_is_one_request_and_matches_the_file(
     answer = await client.get("/v1/draws/385/context")
     assert answer.status_code == 200, answer.text
     body = answer.json()
+    # The category as an object too, the draw's own (the file's figures are checked below).
+    assert body.pop("category_ref") == (await client.get("/v1/draws/385")).json()["category"]
     snapshot = body["pool_snapshot"]
     assert snapshot["source_draw"] == "385"
     body["pool_snapshot"] = {k: snapshot[k] for k in ("date", "total", "bands")}

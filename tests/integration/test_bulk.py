@@ -148,3 +148,11 @@ def test_the_new_column_tables_cover_their_models(
     table: Table, model: type[msgspec.Struct], left_out: set[str]
 ) -> None:
     assert {c.path or c.name for c in table.columns} == _fields(model) - left_out
+
+
+async def test_every_entry_unpacks_as_a_file_anyone_may_read(client_2026: Client) -> None:
+    archive = await export(client_2026)
+    for info in archive.infolist():
+        # What `unzip` applies: the Unix mode in the entry's high 16 bits (was 0o600).
+        assert info.create_system == 3, info.filename
+        assert oct(info.external_attr >> 16) == oct(0o100644), info.filename

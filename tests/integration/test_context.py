@@ -20,6 +20,8 @@ Client = AsyncTestClient[Litestar]
 
 
 def _without_snapshot_provenance(body: dict[str, Any]) -> dict[str, Any]:
+    # The category's object is the draw's own (checked against /v1/draws/{number} below).
+    body = {k: v for k, v in body.items() if k != "category_ref"}
     snapshot = body.get("pool_snapshot")
     if snapshot is not None:
         body = {**body, "pool_snapshot": {k: snapshot[k] for k in ("date", "total", "bands")}}
@@ -35,6 +37,16 @@ async def test_every_rounds_context_equals_the_figures_computed_from_the_file(
         assert _without_snapshot_provenance(answer.json()) == draw_context(rounds, r.number), (
             r.number
         )
+
+
+async def test_a_contexts_category_ref_is_its_draws_category_and_category_stays_the_slug(
+    rounds: list[Round], client: Client
+) -> None:
+    for r in rounds[:40]:
+        context = (await client.get(f"/v1/draws/{r.number}/context")).json()
+        draw = (await client.get(f"/v1/draws/{r.number}")).json()
+        assert context["category_ref"] == draw["category"], r.number
+        assert context["category"] == draw["category"]["slug"], r.number
 
 
 async def test_two_rounds_on_one_date_are_ranked_by_round_number(

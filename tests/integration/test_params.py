@@ -84,6 +84,10 @@ async def test_latest_takes_several_categories_and_answers_the_newest_of_them(
         ("/v1/stats/yearly.csv?group_by=", "`group_by` must be one of category; got ``"),
         ("/v1/draws?category=", "`category` must be a category slug"),
         ("/v1/draws/latest?category=Health", "`category` must be a category slug"),
+        # A required parameter left out reads like the rest (it was Litestar's "Missing required
+        # query parameter 'crs' for path /v1/standing", with an empty `errors`).
+        ("/v1/standing", "`crs` is required: this query parameter is missing"),
+        ("/v1/pool/bands/history", "`band` is required: this query parameter is missing"),
     ],
 )
 async def test_errors_use_the_apis_names_and_say_what_is_allowed(
@@ -92,6 +96,7 @@ async def test_errors_use_the_apis_names_and_say_what_is_allowed(
     body = await problem(api, url)
     assert body["detail"].startswith(detail), body["detail"]
     assert "date_from" not in body["detail"] and "Expected" not in body["detail"]
+    assert body.get("errors", [{}]) != [], "`errors`, when given, lists the parameter"
 
 
 async def test_an_echoed_bad_value_is_cut_short(api: Client) -> None:

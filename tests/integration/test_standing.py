@@ -41,6 +41,11 @@ async def test_a_score_inside_a_band_is_interpolated_and_says_so(
     inside = (await client.get("/v1/standing?crs=485")).json()["pool"]
     assert inside["exact"] is False
     assert "481-490" in inside["method"]
+    # The band's count as the page prints every count: with thousands separators.
+    latest = (await client.get(f"/v1/pool/{inside['date']}")).json()
+    band = next(b for b in latest["bands"] if (b["crs_lo"], b["crs_hi"]) == (481, 490))
+    assert band["candidates"] >= 1000
+    assert f"({band['candidates']:,} candidates)" in inside["method"]
     at_start = (await client.get("/v1/standing?crs=481")).json()["pool"]
     assert at_start["exact"] is True
 
