@@ -18,6 +18,7 @@ from litestar.openapi.spec import Contact, License, Server, Tag
 from litestar.types import ASGIApp
 
 from api import db, dependency_batches, edge, metrics, ratelimit, read_pool, refresh
+from api.charts.drawers import ChartDrawers, DrawerConfig
 from api.data_version import DataVersion
 from api.graphql.controller import graphql_router
 from api.graphql.persisted import Registrations
@@ -156,6 +157,16 @@ def create_app(settings: Settings) -> Litestar:
         version.wait_for_announced = bool(settings.database_read_url)
         reads.on_switch.append(lambda: _spawn(_reread_version(version, reads)))
         writer = await _writer_pool(settings)
+        # Charts are built and drawn in processes of their own, started on the first one.
+        app.state.chart_drawers = drawers = ChartDrawers(
+            DrawerConfig(
+                serving_url=settings.serving_database_url,
+                fallback_url=settings.database_read_fallback_url,
+                timeouts=timeouts,
+            ),
+            processes=settings.chart_processes,
+            queue=settings.chart_queue,
+        )
         # Redis is a cache: every reader must cope with it being absent or down.
         client = redis_client(settings.redis_url)
         app.state.redis = response_cache.shared.client = client
@@ -169,6 +180,7 @@ def create_app(settings: Settings) -> Litestar:
                 yield
         finally:
             app.state.metrics.flush()
+            await drawers.aclose()
             try:
                 # A request still holding a connection must not keep the worker from stopping.
                 await asyncio.wait_for(pool.close(), SHUTDOWN_GRACE)

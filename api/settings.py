@@ -62,6 +62,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # the MCP server's allowed Host) are built from it, never from a request's Host header.
     # Empty: the request's own origin, which is what `make run` on loopback wants.
     public_url: str = ""
+    # Chart processes per worker (each draws one chart at a time), and how many charts may
+    # wait for one before a new one is a 503 (api/charts/drawers.py).
+    chart_processes: int = 1
+    chart_queue: int = 8
     # Persisted queries (APQ) a client may register per window (``limits`` syntax, or "off"),
     # and the largest document kept (bytes); api/graphql/persisted.py.
     apq_registrations: str = "100/hour"
@@ -98,6 +102,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             client_concurrency=int(_number(env, "EEDRAWS_CLIENT_CONCURRENCY", 64)),
             graphql_timeout=_number(env, "EEDRAWS_GRAPHQL_TIMEOUT", 10.0),
             public_url=_origin(env, "EEDRAWS_PUBLIC_URL"),
+            chart_processes=_count(env, "EEDRAWS_CHART_PROCESSES", 1, least=1),
+            chart_queue=_count(env, "EEDRAWS_CHART_QUEUE", 8),
             apq_registrations=env.get("EEDRAWS_APQ_REGISTRATIONS", "").strip() or "100/hour",
             apq_max_bytes=_count(env, "EEDRAWS_APQ_MAX_BYTES", 20_000, least=1),
         )

@@ -1,10 +1,12 @@
 """/v1/charts: each chart as SVG, PNG, its Vega-Lite spec and the CSV of what it draws.
 
-Twelve operations from two tables: ``CHARTS`` (what each chart draws, from which parameters)
-and ``FORMATS`` (how a chart becomes bytes). A chart of rounds takes the draw filter as one
-dependency (``DRAW_FILTER``), so a filter added to ``api.filters`` reaches every chart with no
-edit here; a chart's own parameters (``width``, ``highlight``) are parsed like every other
-integer or text parameter, with the same 400 problems.
+Twelve operations from two tables: ``CHARTS`` (each chart's parameters, gathered into a
+``ChartOrder``) and ``FORMATS`` (its media types). The order is built and drawn in a chart
+process (``api.charts.drawers``), never on the worker's event loop. A chart of rounds takes
+the draw filter as one dependency (``DRAW_FILTER``), so a filter added to ``api.filters``
+reaches every chart with no edit here (it travels in the order's ``draw_filter``); a chart's
+own parameters (``width``, ``highlight``, ``focus``) are parsed like every other integer or
+text parameter, with the same 400 problems, and a new one is a field of ``ChartOrder``.
 """
 
 from __future__ import annotations
@@ -13,17 +15,17 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.di import Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import QueryParameter
 
-from api.charts import Chart, crs_chart, invitations_chart, pool_chart, render
+from api.charts.drawers import ChartDrawers, ChartOrder, DrawnChart
 from api.charts.specs import DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH, MOST_COLOURED
 from api.filters import SLUG, DrawFilter, check_slug, parse_int
 from api.rest.formats import file_name
-from api.rest.params import DRAW_FILTER, Database, text_query
+from api.rest.params import DRAW_FILTER, text_query
 
 SVG = "image/svg+xml"
 PNG = "image/png"
@@ -79,35 +81,36 @@ def provide_default_width() -> int:
     return DEFAULT_WIDTH
 
 
-# --- the charts: each one's parameters, as the signature of what draws it --------------------
+# --- the charts: each one's parameters, as the signature of what orders it ------------------
 
 
-async def draw_crs(
-    db: Database,
+def order_crs(
     draw_filter: DrawFilter,
     chart_width: int,
     highlight: HighlightParam = None,
     focus: FocusParam = None,
-) -> Chart:
+) -> ChartOrder:
     slugs = tuple(dict.fromkeys(focus or ()))
     for slug in slugs:
         check_slug("focus", slug)
-    return await crs_chart(db, draw_filter, width=chart_width, highlight=highlight, focus=slugs)
+    return ChartOrder(
+        chart="crs", width=chart_width, draw_filter=draw_filter, highlight=highlight, focus=slugs
+    )
 
 
-async def draw_invitations(db: Database, draw_filter: DrawFilter, chart_width: int) -> Chart:
-    return await invitations_chart(db, draw_filter, width=chart_width)
+def order_invitations(draw_filter: DrawFilter, chart_width: int) -> ChartOrder:
+    return ChartOrder(chart="invitations", width=chart_width, draw_filter=draw_filter)
 
 
-async def draw_pool(db: Database, chart_width: int) -> Chart:
-    return await pool_chart(db, width=chart_width)
+def order_pool(chart_width: int) -> ChartOrder:
+    return ChartOrder(chart="pool", width=chart_width)
 
 
 class ChartKind(msgspec.Struct, frozen=True):
     name: str
     summary: str
     description: str
-    draw: Callable[..., Awaitable[Chart]]
+    order: Callable[..., ChartOrder]
 
 
 CHARTS = (
@@ -118,69 +121,70 @@ CHARTS = (
         "filters of `/v1/draws` (`category`, repeatable, `from`, `to`, ...) choose the rounds; "
         "the time axis starts at `from` and ends at `to` when they are given. `focus` chooses "
         "the lines drawn in colour, the others are grey.",
-        draw_crs,
+        order_crs,
     ),
     ChartKind(
         "invitations",
         "Invitations per year by category",
         "Invitations issued per calendar year, stacked by category, of the rounds the draw "
         "filters of `/v1/draws` choose (`category`, repeatable, ...).",
-        draw_invitations,
+        order_invitations,
     ),
     ChartKind(
         "pool",
         "Pool by CRS band",
         "The newest pool snapshot by CRS band, beside the snapshot before it.",
-        draw_pool,
+        order_pool,
     ),
 )
 
 # --- the formats -----------------------------------------------------------------------------
 
 
-async def _vega_lite(chart: Chart) -> bytes:
-    return render.vega_lite_json(chart)
-
-
-async def _csv(chart: Chart) -> bytes:
-    return render.table_csv(chart)
-
-
 class ChartFormat(msgspec.Struct, frozen=True):
-    suffix: str
+    suffix: str  # a key of api.charts.render.FORMATS, which makes the bytes
     media_type: str
     # "Cut-off CRS over time, <summary>"; "getChartCrs<operation>".
     summary: str
     operation: str
-    render: Callable[[Chart], Awaitable[bytes]]
     # Whether `width` changes it (an image or its spec) or not (the data).
     sized: bool = True
 
 
 FORMATS = (
-    ChartFormat("svg", SVG, "SVG", "Svg", render.svg),
-    ChartFormat("png", PNG, "PNG", "Png", render.png),
-    ChartFormat("vl.json", VEGA_LITE, "Vega-Lite spec", "VegaLite", _vega_lite),
-    ChartFormat("csv", CSV, "its data", "Csv", _csv, sized=False),
+    ChartFormat("svg", SVG, "SVG", "Svg"),
+    ChartFormat("png", PNG, "PNG", "Png"),
+    ChartFormat("vl.json", VEGA_LITE, "Vega-Lite spec", "VegaLite"),
+    ChartFormat("csv", CSV, "its data", "Csv", sized=False),
 )
 
 # --- one handler per chart and format --------------------------------------------------------
 
 
-def _answer(fmt: ChartFormat) -> Callable[[Chart], Awaitable[Response[bytes]]]:
-    async def answer_chart(chart: Chart) -> Response[bytes]:
+def _answer(fmt: ChartFormat) -> Callable[..., Awaitable[Response[bytes]]]:
+    async def answer_chart(
+        chart_order: ChartOrder, request: Request[Any, Any, Any]
+    ) -> Response[bytes]:
+        # Built and drawn in a chart process (api/charts/drawers.py), off this event loop.
+        drawers: ChartDrawers = request.app.state.chart_drawers
+        order = msgspec.structs.replace(
+            chart_order,
+            format=fmt.suffix,
+            data_version=request.app.state.response_cache.version.version,
+        )
+        drawn = await drawers.draw(order)
         return Response(
-            await fmt.render(chart),
+            drawn.body,
             media_type=fmt.media_type,
             headers={
-                "Content-Disposition": f'inline; filename="{chart_file_name(chart, fmt.suffix)}"'
+                "Content-Disposition": f'inline; filename="{chart_file_name(drawn, fmt.suffix)}"'
             },
         )
 
     return answer_chart
 
 
-def chart_file_name(chart: Chart, suffix: str) -> str:
+def chart_file_name(chart: DrawnChart, suffix: str) -> str:
     """``eedraws-crs-healthcare-cec-from-2024-01-01-2026-04-15.csv``: named as every export is,
     for what was asked and the date the data is as of."""
     return file_name([chart.name, *chart.asked], chart.as_of, suffix)
@@ -188,7 +192,7 @@ def chart_file_name(chart: Chart, suffix: str) -> str:
 
 def chart_route(kind: ChartKind, fmt: ChartFormat) -> HTTPRouteHandler:
     dependencies: dict[str, Any] = {
-        "chart": Provide(kind.draw),
+        "chart_order": Provide(kind.order, sync_to_thread=False),
         "draw_filter": DRAW_FILTER,
         # Not `width`: a dependency may not share its name with a query parameter.
         "chart_width": Provide(

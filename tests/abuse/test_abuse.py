@@ -38,8 +38,8 @@ from tests.support.waiting import load_factor, wait_until
 
 G = "/graphql"
 REST_BUDGET = 5.0
-# Chart images render one at a time in a thread (api/charts/render.py): 4 fuzzing threads asking
-# for new PNGs queue behind each other (6.2 s was seen on a loaded machine).
+# Chart images are drawn one at a time by each worker's chart process (api/charts/drawers.py): 4
+# fuzzing threads asking for new PNGs queue behind each other (6.2 s was seen on a loaded machine).
 IMAGE_BUDGET = 15.0
 GRAPHQL_BUDGET = 10.0
 HEALTH_BUDGET = 5.0  # one worker left while another is replaced, on a shared 2-core machine

@@ -56,18 +56,28 @@ def test_slow_client_limits_are_on_by_default_and_set_from_the_environment() -> 
         Settings.from_env({"EEDRAWS_BODY_TIMEOUT": "soon"})
 
 
-def test_registration_limits_are_read_and_default_as_documented() -> None:
+def test_chart_and_registration_limits_are_read_and_default_as_documented() -> None:
     defaults = Settings.from_env({})
+    assert (defaults.chart_processes, defaults.chart_queue) == (1, 8)
     assert (defaults.apq_registrations, defaults.apq_max_bytes) == ("100/hour", 20_000)
     settings = Settings.from_env(
-        {"EEDRAWS_APQ_REGISTRATIONS": "5/minute", "EEDRAWS_APQ_MAX_BYTES": "4096"}
+        {
+            "EEDRAWS_CHART_PROCESSES": "3",
+            "EEDRAWS_CHART_QUEUE": "0",
+            "EEDRAWS_APQ_REGISTRATIONS": "5/minute",
+            "EEDRAWS_APQ_MAX_BYTES": "4096",
+        }
     )
+    assert (settings.chart_processes, settings.chart_queue) == (3, 0)
     assert (settings.apq_registrations, settings.apq_max_bytes) == ("5/minute", 4096)
 
 
 @pytest.mark.parametrize(
     ("variable", "raw"),
     [
+        ("EEDRAWS_CHART_PROCESSES", "0"),
+        ("EEDRAWS_CHART_PROCESSES", "two"),
+        ("EEDRAWS_CHART_QUEUE", "-1"),
         ("EEDRAWS_APQ_MAX_BYTES", "0"),
         ("EEDRAWS_APQ_MAX_BYTES", "1e4"),
     ],

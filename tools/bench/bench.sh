@@ -7,9 +7,13 @@
 #      same paths with the same content type (the ceiling).
 #   3. For each workload W1..W9: wrk -t2 -c32 against nginx, warm, cold, and warm revalidated
 #      (If-None-Match with the app's ETag -> 304), after a short warm-up each.
-#   4. Raw lines -> .bench/results/<UTC timestamp>.txt; markdown table (with % of nginx) -> stdout.
+#   4. The mixed cell (issue 19): cached W1 on the warm app (wrk -t1 -c4) alone, then while
+#      wrk -t1 -c24 asks it for charts no cache holds (tools/bench/chart_flood.lua): every one
+#      built and drawn, the chart queue full, 503s past it.
+#   5. Raw lines -> .bench/results/<UTC timestamp>.txt; markdown table (with % of nginx) -> stdout.
 # Env: BENCH_DURATION (seconds per cell, default 10), BENCH_WARMUP (seconds, default 2),
-#      BENCH_PASSES (default 1: how many times the whole matrix runs; the table shows medians).
+#      BENCH_PASSES (default 1: how many times the whole matrix runs; the table shows medians),
+#      BENCH_MIXED_ONLY=1 (only the warm app and the mixed cell: ~3 cells' time).
 # Everything it starts is stopped on exit, failure or Ctrl-C included.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -17,6 +21,8 @@ set -euo pipefail
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-2}
 PASSES=${BENCH_PASSES:-1}
+MIXED_ONLY=${BENCH_MIXED_ONLY:-0}
+MIXED_PATH=/v1/draws/latest
 ensure_tools
 prune_pg_handles
 RUN=$BENCH_HOME/run
@@ -26,6 +32,7 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out=$BENCH_HOME/results/$stamp.txt
 
 cleanup() {
+  stop_bg flood
   stop_bg nginx
   stop_bg cold   # first: it reuses the embedded servers that the warm process started
   stop_bg warm
@@ -35,9 +42,45 @@ trap 'exit 130' INT TERM
 
 source=$(data_source)
 ingest_bench_data "$source"
+# mixed_cell URL: cached W1 alone, then during a flood of new charts, and the flood itself
+# (raw lines "mixed-alone W1 ...", "mixed-flood W1 ...", "flood W1 ...": table.py's last table).
+mixed_cell() {
+  local url=$1 code bytes n
+  read -r code bytes <<<"$(probe "$url$MIXED_PATH" - -)"
+  if [ "$code" != 200 ]; then emit "mixed-alone W1 n/a n/a n/a n/a http_$code - -"; return; fi
+  export WRK_BODY_FILE='' WRK_IF_NONE_MATCH=''
+  mixed_wrk alone "$url" "$bytes"
+  # New URLs each run (the store's Redis keeps charts drawn by the last one).
+  start_bg flood env FLOOD_FIRST=$(( $(date +%s) % 100000 * 13 )) wrk -t1 -c24 \
+    -d"$(( DURATION + 2 * WARMUP ))s" --timeout 10s -s "$BENCH_SRC/chart_flood.lua" "$url"
+  sleep "$WARMUP"
+  mixed_wrk flood "$url" "$bytes"
+  for n in $(seq 600); do kill -0 "$(cat "$RUN/flood.pid")" 2>/dev/null || break; sleep 0.1; done
+  stop_bg flood
+  emit "flood W1 $(grep '^RESULT ' "$RUN/flood.log" | tail -1 | cut -d' ' -f2- || echo error error error error error error) 0"
+}
+
+mixed_wrk() {
+  wrk -t1 -c4 -d"${DURATION}s" --timeout 10s --latency -s "$BENCH_SRC/wrk.lua" "$2$MIXED_PATH" \
+    >"$RUN/wrk-mixed-$1.log" 2>&1 || true
+  local result
+  result=$(grep '^RESULT ' "$RUN/wrk-mixed-$1.log" | tail -1 | cut -d' ' -f2-)
+  emit "mixed-$1 W1 ${result:-error error error error error error} $3"
+}
+
 warm_port=$(free_port)
 start_app warm "$warm_port" EEDRAWS_DATA_DIR="$BENCH_HOME/data"
 wait_ready warm "http://127.0.0.1:$warm_port/v1/status"
+if [ "$MIXED_ONLY" = 1 ]; then
+  {
+    echo "# $(date -u +%FT%TZ) $(machine_line) mixed cell only: wrk -t1 -c4 -d${DURATION}s"
+    echo "# app: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- api sql || echo '+uncommitted')"
+  } >"$out"
+  mixed_cell "http://127.0.0.1:$warm_port"
+  echo "# $(date -u +%FT%TZ) done load=\"$(cut -d' ' -f1-3 /proc/loadavg)\"" >>"$out"
+  "$PY" "$BENCH_SRC/table.py" "$out" | tee "${out%.txt}.md"
+  exit 0
+fi
 cold_port=$(free_port)
 start_app cold "$cold_port" EEDRAWS_DATA_DIR="$BENCH_HOME/data" EEDRAWS_CACHE=off
 wait_ready cold "http://127.0.0.1:$cold_port/v1/status"
@@ -71,6 +114,7 @@ for pass in $(seq "$PASSES"); do
     fi
   done 3<"$RUN/workloads.tsv"
 done
+mixed_cell "http://127.0.0.1:$warm_port"
 echo "# $(date -u +%FT%TZ) done load=\"$(cut -d' ' -f1-3 /proc/loadavg)\"" >>"$out"
 
 log "raw results: $out"
