@@ -6,8 +6,11 @@ one table come the SQL predicates (``reads``), the REST query parameters and the
 documentation (``api.rest.params``), parsing of raw query strings with errors in the API's own
 words, and GraphQL's mapping (``api.graphql.types``). Adding a filter is one field here.
 
-A ``DrawFilter`` validates itself when it is made (bounds, de-duplication, ``from <= to`` and
-``min <= max`` for two filters on one column), however it is made, so no caller re-checks.
+A ``DrawFilter`` validates itself when it is made (bounds, de-duplication), however it is made,
+so no caller re-checks. A well-formed filter that no round can match (``from`` after ``to``,
+``min_crs`` above ``max_crs``, a category slug no round has) is a question with an empty
+answer, not an error: the OpenAPI document cannot state cross-field rules or the slugs the data
+holds, and what it calls valid the server answers (docs/contract-testing.md).
 """
 
 from __future__ import annotations
@@ -111,13 +114,16 @@ class DrawFilter(msgspec.Struct, frozen=True, kw_only=True):
                 msgspec.structs.force_setattr(self, spec.attr, tuple(dict.fromkeys(value)))
             elif spec.kind == "int" and value is not None:
                 check_int_range(spec.name, value, spec.filter.lo, spec.filter.hi)
+
+    def empty_range(self) -> str | None:
+        """Why no round can match, when a low bound is above its high bound (for people: the
+        dashboard says so next to the field; the API answers the empty result)."""
         for low, high in RANGES:
             lo_value, hi_value = getattr(self, low.attr), getattr(self, high.attr)
             if lo_value is not None and hi_value is not None and lo_value > hi_value:
                 relation = "after" if low.kind == "date" else "above"
-                raise InvalidParameter(
-                    f"`{low.name}` ({lo_value}) is {relation} `{high.name}` ({hi_value})"
-                )
+                return f"`{low.name}` ({lo_value}) is {relation} `{high.name}` ({hi_value})"
+        return None
 
     def args(self) -> tuple[Any, ...]:
         """The SQL arguments, in ``FILTERS`` order (empty tuples as NULL)."""

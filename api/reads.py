@@ -27,7 +27,7 @@ from api.filters import SORTS as SORTS
 from api.filters import DrawFilter as DrawFilter
 from api.filters import DrawQuery as DrawQuery
 from api.filters import DrawSort as DrawSort
-from api.ingest.ircc import API_FIELDS
+from api.ingest.ircc import API_FIELDS, BANDS
 from api.models import (
     BacktestRow,
     BacktestSummary,
@@ -170,17 +170,6 @@ _CURSOR_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CURSOR_INT = re.compile(r"-?\d{1,9}")
 
 
-async def _check_categories(db: Db, slugs: Sequence[str]) -> None:
-    if not slugs:
-        return
-    known = {r["slug"] for r in await db.fetch(query("known_category_slugs"), list(slugs))}
-    unknown = sorted(set(slugs) - known)
-    if unknown:
-        raise InvalidParameter(
-            f"unknown category {', '.join(map(echo, unknown))}; the slugs are at /v1/categories"
-        )
-
-
 class DrawRows:
     """Draws as a query returned them, each with the cursor that resumes after it.
 
@@ -219,7 +208,6 @@ async def list_draws(db: Db, q: DrawQuery) -> DrawRows:
     """Draws matching ``q.filter`` in ``q.sort`` order after ``q.cursor``: ``q.limit`` of them,
     or every one when ``q.limit`` is None."""
     args = _page_args(q)
-    await _check_categories(db, q.filter.categories)
     rows = await db.fetch(_list_draws_sql(q.sort), *args)
     page = rows if q.limit is None else rows[: q.limit]
     return DrawRows(q.sort, page, more=q.limit is not None and len(rows) > q.limit)
@@ -249,7 +237,6 @@ async def draws_csv(db: CopyDb, q: DrawQuery) -> CsvLines:
     (``columns.DRAWS``): the lines ingest stored for them when there are all of them, else
     written by PostgreSQL's COPY from the statement that reads them (pages always are)."""
     args = _page_args(q)
-    await _check_categories(db, q.filter.categories)
     if q.limit is None:
         stored = await db.fetchval(_around_page("draws_csv_stored", q.sort), *args)
         if stored is not None:
@@ -273,18 +260,18 @@ def _count_draws_sql() -> str:
 
 
 async def count_draws(db: Db, f: DrawFilter) -> int:
-    await _check_categories(db, f.categories)
     count: int = await db.fetchval(_count_draws_sql(), *f.args())
     return count
 
 
-# Any run of digits is a well-formed round number (a long one simply does not exist).
-_NUMBER = re.compile(r"^0*(\d{1,64})([a-zA-Z]?)$")
+# Any run of digits is a well-formed round number (a long one simply does not exist). ASCII
+# digits only, no spaces: the OpenAPI document gives this pattern, and what it refuses is refused.
+ROUND_NUMBER = re.compile(r"^0*([0-9]{1,64})([a-zA-Z]?)$")
 
 
 def normalise_draw_number(number: str) -> str:
     """The canonical spelling of a round number: ``00385`` is ``385``, ``91B`` is ``91b``."""
-    match = _NUMBER.match(number.strip())
+    match = ROUND_NUMBER.match(number)
     if not match:
         raise InvalidParameter(f"{echo(number)} is not a round number (e.g. 385 or 91b)")
     return f"{int(match.group(1))}{match.group(2).lower()}"
@@ -303,7 +290,6 @@ async def latest_draw(db: Db, category: str | Sequence[str] | None = None) -> Dr
     slugs = [category] if isinstance(category, str) else list(dict.fromkeys(category or ()))
     for slug in slugs:
         check_slug("category", slug)
-    await _check_categories(db, slugs)
     row = await db.fetchrow(query("latest_draw"), slugs or None)
     if row is None:
         raise NotFound(
@@ -365,8 +351,6 @@ async def get_category(db: Db, slug: str) -> Category:
 async def list_pool_snapshots(
     db: Db, date_from: date | None = None, date_to: date | None = None
 ) -> list[PoolSnapshotSummary]:
-    if date_from and date_to and date_from > date_to:
-        raise InvalidParameter(f"`from` ({date_from}) is after `to` ({date_to})")
     rows = await db.fetch(query("list_pool_snapshots"), date_from, date_to)
     return [
         PoolSnapshotSummary(
@@ -526,15 +510,15 @@ def _check_series(spec: SeriesSpec, aggs: tuple[str, ...]) -> tuple[str, int | N
     agg = parse_choice("agg", spec.agg, aggs) if spec.agg is not None else aggs[0]
     if spec.transform is not None:
         parse_choice("transform", spec.transform, SERIES_TRANSFORMS)
-    if spec.transform == "yoy" and spec.frequency == "draw":
-        raise InvalidParameter("`transform` yoy needs `frequency` month, quarter or year")
+    # Two combinations the OpenAPI document cannot rule out are answered, not refused: `window`
+    # without rolling_mean has nothing to size (ignored), and yoy per round has no same period a
+    # year earlier (its values are null; the series' description says so).
     window = spec.window
-    if spec.transform == "rolling_mean":
-        window = DEFAULT_WINDOW if window is None else window
+    if window is not None:
         check_int_range("window", window, 1, MAX_WINDOW)
-    elif window is not None:
-        raise InvalidParameter("`window` applies only to `transform` rolling_mean")
-    return agg, window
+    if spec.transform != "rolling_mean":
+        return agg, None
+    return agg, DEFAULT_WINDOW if window is None else window
 
 
 @functools.cache
@@ -575,7 +559,8 @@ def _series_description(measure: str, agg: str, spec: SeriesSpec, window: int | 
         None: "",
         "change": "; change from the previous period",
         "pct_change": "; percent change from the previous period",
-        "yoy": "; percent change from the same period a year earlier",
+        "yoy": "; percent change from the same period a year earlier"
+        + ("" if spec.frequency != "draw" else " (none for single rounds: null throughout)"),
         "rolling_mean": f"; mean over the last {window} periods",
     }[spec.transform]
     return f"{what} {per}{how}"
@@ -591,7 +576,6 @@ _SERIES_ARGS = ("measure", "frequency", "agg", "transform", "window")
 async def _series(db: Db, measure: str, spec: SeriesSpec, aggs: tuple[str, ...]) -> Series:
     agg, window = _check_series(spec, aggs)
     f = spec.filter
-    await _check_categories(db, f.categories)
     rows = await db.fetch(
         _trend_sql("series", _SERIES_ARGS),
         *f.args(),
@@ -655,28 +639,32 @@ def _band_name(lo: int, hi: int) -> str:
     return f"{lo}-{hi}"
 
 
+# IRCC's bands, numbered as ingest stores them (dd1..dd17): the names and numbers `band` takes,
+# known without a query, and the OpenAPI enum of that parameter.
+BAND_NAMES: tuple[str, ...] = tuple(_band_name(lo, hi) for lo, hi, _ in BANDS)
+BAND_VALUES: tuple[str, ...] = (*BAND_NAMES, *(str(n) for n in range(1, len(BANDS) + 1)))
+
+
 async def pool_band_history(db: Db, band: str) -> BandHistory:
-    """One CRS band's count over every served snapshot, oldest first.
+    """One CRS band's count over every served snapshot, oldest first (none on an empty store).
 
     ``band`` is the band's range as ``/v1/pool/{date}`` gives it (``crs_lo-crs_hi``, e.g.
     ``451-500``) or its ``band`` number (1..17).
     """
-    known = await db.fetch(query("pool_band_names"))
-    wanted = band.strip()
-    found = next(
-        (b for b in known if wanted in (_band_name(b["crs_lo"], b["crs_hi"]), str(b["band"]))),
-        None,
-    )
-    if found is None:
-        names = ", ".join(_band_name(b["crs_lo"], b["crs_hi"]) for b in known) or "none yet"
-        raise InvalidParameter(f"`band` must be one of {names} (or its number); got {echo(band)}")
-    rows = await db.fetch(query("pool_band_history"), found["band"])
+    if band not in BAND_VALUES:
+        raise InvalidParameter(
+            f"`band` must be one of {', '.join(BAND_NAMES)} (or its number, 1 to "
+            f"{len(BANDS)}); got {echo(band)}"
+        )
+    number = BAND_VALUES.index(band) % len(BANDS) + 1
+    lo, hi, subtotal = BANDS[number - 1]
+    rows = await db.fetch(query("pool_band_history"), number)
     return BandHistory(
-        band=found["band"],
-        name=_band_name(found["crs_lo"], found["crs_hi"]),
-        crs_lo=found["crs_lo"],
-        crs_hi=found["crs_hi"],
-        is_subtotal=found["is_subtotal"],
+        band=number,
+        name=_band_name(lo, hi),
+        crs_lo=lo,
+        crs_hi=hi,
+        is_subtotal=subtotal,
         data=[
             BandPoint(date=r["snapshot_date"], candidates=r["candidates"], total=r["total"])
             for r in rows
@@ -747,7 +735,6 @@ async def standing(
         if isinstance(categories, DrawFilter)
         else DrawFilter(categories=tuple(categories))
     )
-    await _check_categories(db, f.categories)
     rows = await db.fetch(_trend_sql("standing_draws", ("crs", "last")), *f.args(), crs, last)
     lines = [
         CategoryStanding(
@@ -832,9 +819,8 @@ _next_rounds_decoder = msgspec.json.Decoder(list[NextRound])
 async def next_rounds(db: Db, categories: Sequence[str] = ()) -> list[NextRound]:
     """Each category line's next round (of ``categories``, or every line), most recently drawn
     first: an estimate with intervals and its backtest, or why there is none."""
+    # A slug no line has is no line: an empty answer, as for every filter (api/filters.py).
     slugs = _slugs(categories)
-    if slugs:
-        await _check_categories(db, slugs)
     row = await db.fetchrow(query("next_rounds"), slugs)
     if row["method"] is None:
         # Stores ingested before forecasts existed get them at their next ingest (refresh).

@@ -12,8 +12,8 @@ import msgspec
 from api import reads
 from api.charts import specs
 from api.charts.model import Cell, Chart, ChartTable
-from api.errors import InvalidParameter, NotFound, ServiceUnavailable
-from api.filters import DrawFilter, DrawQuery, check_int_range, echo
+from api.errors import NotFound, ServiceUnavailable
+from api.filters import DrawFilter, DrawQuery, check_int_range
 from api.models import Draw, NextRound, PoolSnapshotSummary
 from api.reads import Db, SeriesSpec
 
@@ -112,9 +112,9 @@ async def crs_chart(
     focus: Sequence[str] = (),
 ) -> Chart:
     """The cut-off CRS of every round ``draw_filter`` matches over time, one line per category;
-    ``highlight``: a round to ring and label (one of those drawn); ``focus``: the categories to
-    draw in colour, the other lines in grey (by default every line, or past
-    ``specs.MOST_COLOURED`` lines the ones with the most rounds drawn)."""
+    ``highlight``: a round to ring and label (one the filters leave out is not drawn, so not
+    marked); ``focus``: the categories to draw in colour, the other lines in grey (by default
+    every line, or past ``specs.MOST_COLOURED`` lines the ones with the most rounds drawn)."""
     check_width(width)
     query = DrawQuery(filter=draw_filter, sort="date", limit=None)
     draws = (await reads.list_draws(db, query)).draws
@@ -219,17 +219,10 @@ def _score_range(draws: Sequence[Draw]) -> str:
 def _coloured(
     present: list[str], rounds: Counter[str], focus: Sequence[str], styles: dict[str, Any]
 ) -> list[str]:
-    """The lines drawn in colour, in the styles' order (the legend's)."""
-    for slug in focus:
-        if slug not in styles:
-            raise InvalidParameter(
-                f"unknown category {echo(slug)}; the slugs are at /v1/categories"
-            )
-        if slug not in rounds:
-            raise InvalidParameter(
-                f"`focus`: category {echo(slug)} has no round among those drawn "
-                "(check the draw filters)"
-            )
+    """The lines drawn in colour, in the styles' order (the legend's). A focus on a line with
+    no round drawn (or none held) colours nothing: it is left out, as a filter matching
+    nothing is (the spec cannot list the slugs the data holds)."""
+    focus = [slug for slug in focus if slug in rounds]
     if focus:
         chosen = set(focus)
     elif len(present) <= specs.MOST_COLOURED:
@@ -310,14 +303,9 @@ def _estimate_row(
     }
 
 
-def _highlighted(draws: Sequence[Draw], number: str) -> Draw:
+def _highlighted(draws: Sequence[Draw], number: str) -> Draw | None:
     wanted = reads.normalise_draw_number(number)
-    for draw in draws:
-        if draw.number == wanted:
-            return draw
-    raise InvalidParameter(
-        f"highlight: round {wanted} is not among the rounds drawn (check the draw filters)"
-    )
+    return next((draw for draw in draws if draw.number == wanted), None)
 
 
 def _highlight_row(marked: Draw, draws: Sequence[Draw]) -> dict[str, Any]:

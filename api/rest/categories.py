@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, get
-from litestar.params import FromPath
 
 from api import reads
 from api.columns import CATEGORIES
 from api.models import Category
 from api.rest.formats import rows_view, tabular_routes
-from api.rest.params import Database
+from api.rest.params import CategorySlug, Database
 
 CATEGORY_ROUTES = tabular_routes(
     "/v1/categories",
@@ -28,5 +27,5 @@ class CategoriesController(Controller):
     tags = ("categories",)
 
     @get("/{slug:str}", summary="One category: aliases, versions, first and last draw, counts")
-    async def get_category(self, db: Database, slug: FromPath[str]) -> Category:
+    async def get_category(self, db: Database, slug: CategorySlug) -> Category:
         return await reads.get_category(db, slug)

@@ -24,6 +24,7 @@ from litestar.params import QueryParameter
 from api.charts.drawers import ChartDrawers, ChartOrder, DrawnChart
 from api.charts.specs import DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH, MOST_COLOURED
 from api.filters import SLUG, DrawFilter, check_slug, parse_int
+from api.reads import ROUND_NUMBER
 from api.rest.formats import file_name
 from api.rest.params import DRAW_FILTER, text_query
 
@@ -49,8 +50,10 @@ HighlightParam = Annotated[
     str | None,
     QueryParameter(
         name="highlight",
-        description="A round to ring and label, e.g. `385` (one of the rounds drawn)",
+        description="A round to ring and label, e.g. `385`; one the draw filters leave out is "
+        "not drawn, so not marked",
         max_length=12,
+        pattern=ROUND_NUMBER.pattern,
     ),
 ]
 FocusParam = Annotated[

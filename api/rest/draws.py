@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, SkipValidation
+from litestar.params import SkipValidation
 from litestar.response import Redirect
 
 from api import reads
@@ -15,7 +15,7 @@ from api.columns import DRAWS
 from api.filters import DrawQuery
 from api.models import Draw, DrawPage, DrawRevision
 from api.rest.formats import Listing, Output, respond, tabular_routes
-from api.rest.params import DRAW_EXPORT, DRAW_PAGE, CategorySlugs, Database
+from api.rest.params import DRAW_EXPORT, DRAW_PAGE, CategorySlugs, Database, RoundNumber
 
 # A past round rarely changes (IRCC edits are rare), and an edit changes its ETag anyway.
 PAST_ROUND = CacheControlHeader(public=True, max_age=3600, stale_while_revalidate=86400)
@@ -99,7 +99,7 @@ class DrawsController(Controller):
         responses={301: CANONICAL},
         cache_control=PAST_ROUND,
     )
-    async def get_draw(self, db: Database, number: FromPath[str]) -> Response[Draw]:
+    async def get_draw(self, db: Database, number: RoundNumber) -> Response[Draw]:
         canonical = reads.normalise_draw_number(number)
         if canonical != number:
             return canonical_redirect(canonical)
@@ -114,7 +114,7 @@ class DrawsController(Controller):
         "old and new as published; `old_values`/`new_values` keep IRCC's keys.",
     )
     async def draw_revisions(
-        self, db: Database, number: FromPath[str]
+        self, db: Database, number: RoundNumber
     ) -> Response[list[DrawRevision]]:
         canonical = reads.normalise_draw_number(number)
         if canonical != number:

@@ -49,8 +49,8 @@ CODES: dict[str, ErrorCode] = {
             status=400,
             title="Invalid request",
             when="A query or path parameter is unknown, malformed (`from=2024-13-01`), out of "
-            "range (`limit=900`), given twice where it is not repeatable, or names something "
-            "that does not exist (a category slug); a cursor was not issued by this API or "
+            "range (`limit=900`) or outside its enum or pattern, or given twice where it is not "
+            "repeatable; a cursor was not issued by this API or "
             "belongs to another sort. `detail` says which parameter and why; `errors` lists "
             "each one.",
         ),

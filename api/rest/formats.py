@@ -102,8 +102,9 @@ BomParam = Annotated[
     str | None,
     QueryParameter(
         name="bom",
-        description="CSV only: `1` (or `true`) starts the file with a UTF-8 byte-order mark, "
-        "for Excel versions that open a double-clicked CSV in the Windows code page",
+        description="`1` (or `true`) starts a CSV answer with a UTF-8 byte-order mark, for "
+        "Excel versions that open a double-clicked CSV in the Windows code page; a JSON or "
+        "XLSX answer (chosen by `Accept`) is the same with or without it",
         # A boolean, so a generated client has a plain flag, not an enum of "0" and "1".
         schema_extra={"type": OpenAPIType.BOOLEAN, "one_of": None},
     ),
@@ -115,9 +116,9 @@ def _bom(raw: str | None, fmt: Format) -> bool:
         return False
     if raw not in _BOM_VALUES:
         raise InvalidParameter(f"`bom` must be 1 or 0 (true or false), got {echo(raw)}")
-    if fmt.name != "csv":
-        raise InvalidParameter(f"`bom` applies to CSV only; this answer is {fmt.name.upper()}")
-    return _BOM_VALUES[raw]
+    # On a URL that answers JSON or CSV by `Accept`, the spec offers `bom` whichever is chosen:
+    # a JSON answer ignores it rather than refusing a request the spec says is valid.
+    return fmt.name == "csv" and _BOM_VALUES[raw]
 
 
 _BOM_VALUES = {"1": True, "true": True, "0": False, "false": False}

@@ -280,14 +280,15 @@ def _constrained(schema: dict[str, Any], kwarg: KwargDefinition) -> dict[str, An
     return schema
 
 
-def enum_varnames(values: list[str]) -> list[str]:
-    """Member names a client generator can use: ``-crs_min`` is ``CRS_MIN_DESC``."""
+def enum_varnames(values: list[str], parameter: str = "value") -> list[str]:
+    """Member names a client generator can use: ``-crs_min`` is ``CRS_MIN_DESC``; a value that
+    starts with a digit is named after the parameter (``band=451-500`` is ``BAND_451_500``)."""
     names = []
     for value in values:
         descending = value.startswith("-")
         base = re.sub(r"\W+", "_", value.lstrip("-")).strip("_").upper() or "EMPTY"
         if base[0].isdigit():
-            base = f"VALUE_{base}"
+            base = f"{parameter.upper()}_{base}"
         if descending:
             names.append(f"{base}_DESC")
         elif f"-{value}" in values:
@@ -336,7 +337,7 @@ class _Enums:
                 "title": name,
                 "type": "string",
                 "enum": values,
-                "x-enum-varnames": enum_varnames(values),
+                "x-enum-varnames": enum_varnames(values, param),
             }
             rest = {k: v for k, v in schema.items() if k not in {"type", "enum", "title"}}
             parameter["schema"] = {"$ref": f"{SCHEMAS}{name}", **rest}

@@ -18,7 +18,7 @@ from litestar import Request
 from litestar.di import Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import OpenAPIType, Schema
-from litestar.params import QueryParameter, SkipValidation
+from litestar.params import PathParameter, QueryParameter, SkipValidation
 from litestar.routes import BaseRoute, HTTPRoute
 from litestar.typing import FieldDefinition
 
@@ -36,7 +36,8 @@ from api.filters import (
     FilterField,
     echo,
 )
-from api.reads import Db
+from api.reads import ROUND_NUMBER, Db
+from api.rest.semantics import MAX_SEGMENT
 
 # The pool comes from app state; validating it per request would cost and prove nothing.
 Database = SkipValidation[Db]
@@ -150,10 +151,43 @@ def api_wording(key: str | None, message: str) -> str:
 
 def path_date(raw: str) -> date:
     """A date in a path, with a 400 that says what was wrong rather than a 404."""
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidParameter(f"{echo(raw)} is not a date (YYYY-MM-DD)") from None
+    if DATE.fullmatch(raw):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise InvalidParameter(f"{echo(raw)} is not a date (YYYY-MM-DD)")
+
+
+# --- path parameters: documented with the pattern the handler checks -------------------------
+#
+# The OpenAPI document says exactly what each takes (schemathesis sends what it allows and
+# what it does not, and both answers are checked); a segment is at most MAX_SEGMENT bytes
+# (api/rest/semantics.py refuses longer ones before routing).
+
+DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+RoundNumber = Annotated[
+    str,
+    PathParameter(
+        description="A round number: digits, perhaps a letter (`385`, `91b`); another spelling "
+        "(`00385`, `91B`) is a 301 to the round's one URL",
+        schema_extra={"pattern": ROUND_NUMBER.pattern, "maxLength": MAX_SEGMENT},
+    ),
+]
+SnapshotDate = Annotated[
+    str,
+    PathParameter(
+        description="The snapshot's date (YYYY-MM-DD), as `/v1/pool` lists them",
+        schema_extra={"format": "date", "pattern": DATE.pattern},
+    ),
+]
+CategorySlug = Annotated[
+    str,
+    PathParameter(
+        description="A category's slug, as `/v1/categories` lists them",
+        schema_extra={"pattern": SLUG.pattern, "minLength": 1, "maxLength": 64},
+    ),
+]
 
 
 # --- the draw query as one dependency ------------------------------------------------------
@@ -167,7 +201,7 @@ def _filter_param(spec: FilterField) -> Any:
     doc = spec.filter.description
     for low, high in RANGES:
         if high is spec:
-            doc += f"; not below `{low.name}` (a 400 when it is)"
+            doc += f"; below `{low.name}`, no round matches (an empty answer)"
     if spec.kind == "slug":
         item = Schema(type=OpenAPIType.STRING, min_length=1, max_length=64, pattern=SLUG.pattern)
         return Annotated[

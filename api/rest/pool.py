@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
-from litestar.params import FromPath
 
 from api import reads
 from api.columns import POOL, POOL_BANDS
@@ -13,7 +12,7 @@ from api.filters import parse_date
 from api.models import PoolBandRow, PoolSnapshot, PoolSnapshotSummary
 from api.rest.draws import PAST_ROUND
 from api.rest.formats import Listing, Output, respond, rows_view, tabular_routes
-from api.rest.params import Database, path_date, text_query
+from api.rest.params import Database, SnapshotDate, path_date, text_query
 
 From = Annotated[
     str | None,
@@ -86,5 +85,5 @@ class PoolController(Controller):
         summary="The snapshot of one date with its CRS bands",
         cache_control=PAST_ROUND,
     )
-    async def get_pool_snapshot(self, db: Database, snapshot_date: FromPath[str]) -> PoolSnapshot:
+    async def get_pool_snapshot(self, db: Database, snapshot_date: SnapshotDate) -> PoolSnapshot:
         return await reads.get_pool_snapshot(db, path_date(snapshot_date))

@@ -10,7 +10,7 @@ import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import Provide
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 
 from api import reads
 from api.columns import SERIES
@@ -19,7 +19,7 @@ from api.models import BandHistory, DrawContext, PoolChange, Series, Standing
 from api.reads import Db, SeriesSpec
 from api.rest.draws import CANONICAL, PAST_ROUND, canonical_redirect
 from api.rest.formats import Listing, Output, respond, tabular_routes
-from api.rest.params import DRAW_FILTER, Database, text_query
+from api.rest.params import DRAW_FILTER, Database, RoundNumber, text_query
 
 _FILTERED = {"draw_filter": DRAW_FILTER}
 
@@ -194,7 +194,7 @@ class TrendsController(Controller):
         tags=["draws"],
         responses={301: CANONICAL},
     )
-    async def draw_context(self, db: Database, number: FromPath[str]) -> Response[DrawContext]:
+    async def draw_context(self, db: Database, number: RoundNumber) -> Response[DrawContext]:
         canonical = reads.normalise_draw_number(number)
         if canonical != number:
             return canonical_redirect(canonical, "/context")
@@ -212,9 +212,9 @@ class TrendsController(Controller):
             str,
             QueryParameter(
                 name="band",
-                max_length=20,
                 description="The band's range as `/v1/pool/{date}` gives it (`crs_lo-crs_hi`, "
-                "e.g. `451-500`), or its `band` number",
+                "e.g. `451-500`), or its `band` number (1 to 17)",
+                schema_extra={"enum": list(reads.BAND_VALUES), "title": "PoolBandName"},
             ),
         ],
     ) -> BandHistory:

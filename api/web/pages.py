@@ -31,7 +31,7 @@ from api import reads
 from api.charts import Chart, crs_chart, invitations_chart, pool_chart
 from api.charts.data import EVERY_ROUND, category_styles, estimate_sentence, pool_comparison
 from api.charts.specs import DEFAULT_WIDTH, Style
-from api.errors import ApiError, InvalidParameter, NotFound, ServiceUnavailable
+from api.errors import InvalidParameter, NotFound, ServiceUnavailable
 from api.filters import FILTERS, MAX_CRS, DrawFilter, DrawQuery, parse_int
 from api.models import Draw, DrawContext, Standing
 from api.rest.params import Database
@@ -207,8 +207,8 @@ def chart_params(f: DrawFilter) -> list[tuple[str, str]]:
     return params
 
 
-def _friendly(error: ApiError) -> str:
-    return error.detail.replace("`", "")
+def _friendly(detail: str) -> str:
+    return detail.replace("`", "")
 
 
 async def _as_of(db: Database) -> str:
@@ -297,11 +297,14 @@ class PagesController(Controller):
         try:
             f = form.draw_filter()
         except InvalidParameter as error:
-            f, filter_error, status = DrawFilter(), _friendly(error), 400
+            f, filter_error, status = DrawFilter(), _friendly(error.detail), 400
+        # The API answers an empty range with no rounds; a person is told why next to the field.
+        if (why := f.empty_range()) is not None:
+            f, filter_error, status = DrawFilter(), _friendly(why), 400
         try:
             score = form.score()
         except InvalidParameter as error:
-            score, crs_error, status = None, _friendly(error), 400
+            score, crs_error, status = None, _friendly(error.detail), 400
 
         styles = await category_styles(db)
         categories = {c.slug: c for c in await reads.list_categories(db)}
@@ -364,7 +367,7 @@ class PagesController(Controller):
         try:
             draw = await reads.get_draw(db, number)
         except (NotFound, InvalidParameter) as error:
-            context = {"as_of": await _as_of(db), "message": _friendly(error)}
+            context = {"as_of": await _as_of(db), "message": _friendly(error.detail)}
             return _page(request, "not_found.html", context, 404)
         return _page(request, "draw.html", await draw_context_view(db, draw))
 

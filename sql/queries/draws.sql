@@ -43,9 +43,6 @@ JOIN ingest_runs i ON i.id = r.ingest_run_id
 WHERE r.draw_number = $1
 ORDER BY r.new_vintage, r.id;
 
--- name: known_category_slugs
-SELECT slug FROM categories WHERE slug = ANY($1::text[]);
-
 -- name: data_stamp
 SELECT s.data_version, s.changed_at,
        (SELECT max(draw_date) FROM draws) AS newest_draw_date,

@@ -74,12 +74,13 @@ LEFT JOIN LATERAL (
 -- <transform> (NULL | 'change' | 'pct_change' | 'yoy' | 'rolling_mean'), <window> (periods).
 -- Each such name is a placeholder below: an argument number filled in by api/reads.py, not input.
 -- change: value minus the previous period's; pct_change: that in percent of the previous;
--- yoy: percent change from the same period a year earlier; rolling_mean: mean of the values
+-- yoy: percent change from the same period a year earlier (NULL per draw: a round has no
+-- same period a year earlier); rolling_mean: mean of the values
 -- present in the last <window> periods (this one included), NULL when none is. A NULL neighbour
 -- makes change, pct_change and yoy NULL.
 -- Periods are contiguous (generate_series) from the period of `from` (or of the first picked
--- round) to the period of `to` (or of the last one), shared by every series; a period with no
--- round has value NULL. With frequency 'draw' a series' periods are its own draw dates.
+-- round) to the period of `to` (or of the last one), shared by every series, never beyond the
+-- first and last rounds held; a period with no round has value NULL. With frequency 'draw' a series' periods are its own draw dates.
 WITH picked AS (
     SELECT draw_date, seq,
            CASE WHEN {measure}::text = 'crs' THEN crs_min ELSE invitations END AS x,
@@ -95,10 +96,19 @@ unit AS (
                          ELSE interval '1 year' END AS step,
            CASE {frequency}::text WHEN 'month' THEN 12 WHEN 'quarter' THEN 4 ELSE 1 END AS per_year
 ),
+held AS (
+    SELECT min(draw_date) AS first, max(draw_date) AS last FROM draws_v
+),
 bounds AS (
-    SELECT coalesce({date_from}::date, min(draw_date)) AS lo,
-           coalesce({date_to}::date, max(draw_date)) AS hi
-    FROM picked
+    -- Within the rounds held: periods before the first or after the last could only be NULL,
+    -- and `from=0001-01-01` with months would be 120,000 of them (a 5 s statement, a 503).
+    SELECT CASE WHEN h.first IS NOT NULL
+                THEN greatest(coalesce({date_from}::date, (SELECT min(draw_date) FROM picked)),
+                              h.first) END AS lo,
+           CASE WHEN h.last IS NOT NULL
+                THEN least(coalesce({date_to}::date, (SELECT max(draw_date) FROM picked)),
+                           h.last) END AS hi
+    FROM held h
 ),
 series_keys AS (
     SELECT DISTINCT k AS category FROM unnest(coalesce({categories}::text[], ARRAY[NULL::text])) k
@@ -140,9 +150,9 @@ transformed AS (
                WHEN 'change' THEN o.value - lag(o.value) OVER w
                WHEN 'pct_change' THEN
                    100 * (o.value - lag(o.value) OVER w) / nullif(lag(o.value) OVER w, 0)
-               WHEN 'yoy' THEN
+               WHEN 'yoy' THEN CASE WHEN {frequency}::text <> 'draw' THEN
                    100 * (o.value - lag(o.value, u.per_year) OVER w)
-                   / nullif(lag(o.value, u.per_year) OVER w, 0)
+                   / nullif(lag(o.value, u.per_year) OVER w, 0) END
                WHEN 'rolling_mean' THEN
                    avg(o.value) OVER (w ROWS BETWEEN ({window}::int - 1) PRECEDING AND CURRENT ROW)
                ELSE o.value
@@ -169,9 +179,6 @@ FROM pool_snapshots s
 JOIN pool_bands b ON b.snapshot_date = s.snapshot_date
 WHERE NOT s.retracted AND b.band = $1::int
 ORDER BY s.snapshot_date;
-
--- name: pool_band_names
-SELECT DISTINCT band, crs_lo, crs_hi, is_subtotal FROM pool_bands ORDER BY band;
 
 -- name: pool_changes
 -- Per band, the change between each served snapshot and the served snapshot before it.

@@ -273,15 +273,20 @@ async def test_graphql_next_round_is_the_rest_answer(client: Client) -> None:
     assert [b["mae"] for b in answer["crsMin"]["backtest"]] == [b["mae"] for b in made["backtest"]]
 
 
-async def test_an_unknown_or_malformed_category_is_a_400_problem(client: Client) -> None:
+async def test_a_malformed_category_is_a_400_problem_and_an_unknown_one_no_line(
+    client: Client,
+) -> None:
     for url in (
-        "/v1/forecasts/next?category=nope",
         "/v1/forecasts/backtest?category=Not%20A%20Slug",
         "/v1/forecasts/next?categories=cec",
     ):
         response = await client.get(url)
         assert response.status_code == 400, (url, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
+    # Well formed, held by no line: no line matches (an empty answer, as for every filter).
+    response = await client.get("/v1/forecasts/next?category=nope")
+    assert response.status_code == 200, response.text
+    assert response.json() == []
 
 
 async def test_eedraws_backtest_reproduces_the_served_backtest_from_the_file_alone(

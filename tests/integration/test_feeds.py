@@ -133,7 +133,7 @@ async def test_categories_and_limit_filter_like_the_json_list(
 
 
 @pytest.mark.parametrize("url", FEEDS)
-@pytest.mark.parametrize("query", ["category=no-such-line", "min_crs=abc", "from=2026-13-01"])
+@pytest.mark.parametrize("query", ["category=No-Such-Line", "min_crs=abc", "from=2026-13-01"])
 async def test_a_bad_filter_is_the_same_problem_as_on_the_json_list(
     client_2026: Client, url: str, query: str
 ) -> None:

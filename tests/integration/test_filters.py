@@ -37,11 +37,6 @@ def test_a_filter_removes_repeated_categories_keeping_their_order() -> None:
         ({"min_crs": 1201}, "`min_crs` must be an integer from 0 to 1200, got `1201`"),
         ({"max_crs": -1}, "`max_crs` must be an integer from 0 to 1200, got `-1`"),
         ({"min_invitations": 2**31}, "`min_invitations` must be an integer from 0 to 100000"),
-        ({"min_crs": 500, "max_crs": 400}, "`min_crs` (500) is above `max_crs` (400)"),
-        (
-            {"date_from": dt.date(2025, 1, 1), "date_to": dt.date(2024, 1, 1)},
-            "`from` (2025-01-01) is after `to` (2024-01-01)",
-        ),
         ({"categories": ("",)}, "`category` must be a category slug"),
         ({"categories": ("a\x00b",)}, "`category` must be a category slug"),
         ({"categories": tuple(f"c{i}" for i in range(51))}, "takes at most 50 values, got 51"),
@@ -53,6 +48,23 @@ def test_a_filter_refuses_what_it_cannot_mean_however_it_is_made(
     with pytest.raises(InvalidParameter) as raised:
         DrawFilter(**values)
     assert detail in raised.value.detail
+
+
+@pytest.mark.parametrize(
+    ("values", "why"),
+    [
+        ({"min_crs": 500, "max_crs": 400}, "`min_crs` (500) is above `max_crs` (400)"),
+        (
+            {"date_from": dt.date(2025, 1, 1), "date_to": dt.date(2024, 1, 1)},
+            "`from` (2025-01-01) is after `to` (2024-01-01)",
+        ),
+    ],
+)
+def test_an_empty_range_is_a_filter_that_matches_nothing_and_says_why(
+    values: dict[str, Any], why: str
+) -> None:
+    assert DrawFilter(**values).empty_range() == why
+    assert DrawFilter(min_crs=400, max_crs=400).empty_range() is None
 
 
 def test_a_query_refuses_an_unknown_sort_listing_the_allowed_ones() -> None:
@@ -100,7 +112,7 @@ async def test_the_rest_list_and_both_exports_document_every_filter_of_the_table
     }
     assert by_name["from"]["format"] == "date"
     assert by_name["category"]["items"]["minLength"] == 1
-    assert "not below `from`" in by_name["to"]["description"]
+    assert "below `from`, no round matches" in by_name["to"]["description"]
 
 
 def test_graphql_draw_filter_input_has_a_field_for_every_filter_of_the_table() -> None:

@@ -211,6 +211,7 @@ async def test_csv_keeps_the_api_field_names_and_its_file_name_says_what_and_whe
 
 
 async def test_bom_1_starts_the_csv_with_a_byte_order_mark_and_only_the_csv(api: Client) -> None:
+    json_page = (await api.get("/v1/draws")).content
     plain = (await api.get("/v1/draws.csv")).content
     with_bom = await api.get("/v1/draws.csv?bom=1")
     assert with_bom.content == b"\xef\xbb\xbf" + plain
@@ -219,8 +220,11 @@ async def test_bom_1_starts_the_csv_with_a_byte_order_mark_and_only_the_csv(api:
     assert (await api.get("/v1/draws.csv?bom=true")).content == with_bom.content
     assert (await api.get("/v1/draws.csv?bom=0")).content == plain
     assert (await api.get("/v1/draws.csv?bom=false")).content == plain
+    # The JSON URL offers `bom` (its CSV is chosen by Accept); its JSON is the same with it.
+    assert (await api.get("/v1/draws?bom=1")).content == json_page
+    by_accept = await api.get("/v1/draws?bom=1", headers={"Accept": "text/csv"})
+    assert by_accept.content.startswith(b"\xef\xbb\xbf")
     for url, detail in [
-        ("/v1/draws?bom=1", "`bom` applies to CSV only"),
         ("/v1/draws.csv?bom=yes", "`bom` must be 1 or 0 (true or false), got `yes`"),
         ("/v1/draws.xlsx?bom=1", "unknown query parameter `bom`"),
     ]:

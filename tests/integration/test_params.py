@@ -101,7 +101,10 @@ async def test_errors_use_the_apis_names_and_say_what_is_allowed(
 
 async def test_an_echoed_bad_value_is_cut_short(api: Client) -> None:
     long = "x" * 10_000
-    for url in (f"/v1/draws?category={long}", f"/v1/draws?min_crs={long}", f"/v1/draws/{long}"):
+    # A path segment over 255 bytes is refused before routing (tests/integration/
+    # test_request_target.py); one under it reaches the handler and is echoed cut short.
+    segment = long[:250]
+    for url in (f"/v1/draws?category={long}", f"/v1/draws?min_crs={long}", f"/v1/draws/{segment}"):
         body = await problem(api, url)
         assert "x" * 80 + "…" in body["detail"]
         assert len(body["detail"]) < 400
@@ -160,8 +163,8 @@ async def test_the_openapi_states_what_is_refused(api: Client) -> None:
     spec = (await api.get("/openapi.json")).json()
     params = {p["name"]: p for p in spec["paths"]["/v1/draws"]["get"]["parameters"]}
     assert params["category"]["schema"]["items"]["minLength"] == 1
-    assert "not below `from`" in params["to"]["schema"]["description"]
-    assert "not below `min_crs`" in params["max_crs"]["schema"]["description"]
+    assert "below `from`, no round matches" in params["to"]["schema"]["description"]
+    assert "below `min_crs`, no round matches" in params["max_crs"]["schema"]["description"]
     latest = {p["name"]: p for p in spec["paths"]["/v1/draws/latest"]["get"]["parameters"]}
     assert latest["category"]["schema"]["type"] == "array"
     assert "301" in spec["paths"]["/v1/draws/{number}"]["get"]["responses"]

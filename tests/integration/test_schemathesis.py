@@ -51,7 +51,8 @@ def schemathesis(target: str, report_dir: Path, *extra: str) -> dict[str, Any]:
         str(report_dir),
         *extra,
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    # From the root: the config names its hooks module by a path relative to it.
+    result = subprocess.run(command, capture_output=True, text=True, timeout=180, cwd=ROOT)
     reports = sorted(report_dir.glob("*.json"))
     assert reports, result.stdout[-5000:] + result.stderr[-2000:]
     report: dict[str, Any] = json.loads(reports[-1].read_text())

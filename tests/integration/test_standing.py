@@ -76,7 +76,6 @@ BAD = (
     "",
     "crs=481&last=0",
     "crs=481&last=101",
-    "crs=481&category=nope",
     "crs=481&colour=red",
 )
 

@@ -98,7 +98,6 @@ async def test_invalid_trend_arguments_are_bad_user_input(api: Client) -> None:
     for document in (
         "{ standing(crs: 1201) { crs } }",
         "{ crsSeries(transform: ROLLING_MEAN, window: 0) { meta { window } } }",
-        "{ crsSeries(transform: YOY) { meta { window } } }",
         '{ poolBandHistory(band: "1-2") { band } }',
     ):
         # Non-null fields: nothing to show, so the HTTP status is the client's 400.

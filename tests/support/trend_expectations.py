@@ -228,6 +228,10 @@ def series(
     ]
     lo = date_from or (picked[0].date if picked else None)
     hi = date_to or (picked[-1].date if picked else None)
+    # Periods never reach before the first round held or after the last.
+    held = [r.date for r in rounds]
+    lo = max(lo, min(held)) if lo is not None and held else None
+    hi = min(hi, max(held)) if hi is not None and held else None
     keys: list[str | None] = sorted(set(categories)) if categories else [None]
     answer: list[dict[str, Any]] = []
     for key in keys:
@@ -244,9 +248,12 @@ def series(
         groups = [[r for r in mine if _period_start(r.date, frequency) == s] for s in starts]
         values = [_aggregate(g, measure, agg) for g in groups]
         lag = _PER_YEAR.get(frequency, 1)
-        for start, group, value in zip(
-            starts, groups, _transform(values, transform, lag, window), strict=True
-        ):
+        # A single round has no same period a year earlier: yoy per round is null throughout.
+        no_period = transform == "yoy" and frequency == "draw"
+        transformed = (
+            [None] * len(values) if no_period else _transform(values, transform, lag, window)
+        )
+        for start, group, value in zip(starts, groups, transformed, strict=True):
             answer.append(
                 {
                     "period": _label(start, frequency),
