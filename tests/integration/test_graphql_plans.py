@@ -235,6 +235,13 @@ def test_generated_documents_get_the_same_answer_planned_or_not(
             suppress_health_check=list(hypothesis.HealthCheck),
         )
         @hypothesis.given(query=from_schema(SCHEMA, custom_scalars=SCALARS))
+        # The generated documents depend on the schema: a field added anywhere changes all 60,
+        # and may leave none that plans (most carry arguments that are errors). Known plannable
+        # documents go first, so the comparison below always covers planned answers.
+        @hypothesis.example(query="{ draws(first: 3) { nodes { number date crsMin } } }")
+        @hypothesis.example(
+            query='{ draw(number: "398") { context { category categoryRef { slug name } } } }'
+        )
         def check(query: str) -> None:
             planned.post("/graphql", json={"query": query})
             got = planned.post("/graphql", json={"query": query})
