@@ -335,34 +335,58 @@ async def invitations_chart(
     if not points:
         raise NotFound("no round matches these filters, so there is nothing to draw")
     points.sort(key=lambda p: (p.period, rank[p.category or ""]))
-    slugs = {p.category for p in points}
-    present = [style for slug, style in styles.items() if slug in slugs]
+    issued: Counter[str] = Counter()
+    for p in points:
+        issued[p.category or ""] += int(p.value or 0)
+    present = [slug for slug in styles if slug in issued]
+    # As on the cut-off chart: past six categories the six that invited most are coloured and
+    # the rest are one grey stack on top, so no two bars share a hue or need a legend hunt.
+    coloured = _coloured(present, issued, (), styles)
+    greyed = [slug for slug in present if slug not in coloured]
+    others = f"{counted(len(greyed), 'other category', 'other categories')}" if greyed else None
     rows: list[dict[str, Any]] = []
+    grey_rows: dict[int, dict[str, Any]] = {}
     table_rows: list[tuple[Cell, ...]] = []
     totals: dict[int, int] = {}
     for p in points:
         assert p.category is not None
         year, name, invitations = int(p.period), styles[p.category].name, int(p.value or 0)
-        rows.append(
-            {
-                "year": year,
-                "category": name,
-                "invitations": invitations,
-                "draws": p.draws,
-                "rank": rank[p.category],
-            }
-        )
         table_rows.append((year, name, p.draws, invitations))
         totals[year] = totals.get(year, 0) + invitations
+        if p.category in coloured:
+            rows.append(
+                {
+                    "year": year,
+                    "category": name,
+                    "invitations": invitations,
+                    "draws": p.draws,
+                    "rank": rank[p.category],
+                }
+            )
+            continue
+        assert others is not None
+        grey = grey_rows.setdefault(
+            year,
+            {"year": year, "category": others, "invitations": 0, "draws": 0, "rank": len(rank)},
+        )
+        grey["invitations"] += invitations
+        grey["draws"] += p.draws
+    rows.extend(grey_rows.values())
     years = sorted(totals)
     busiest = max(years, key=lambda y: totals[y])
     span = f"{years[0]}{EN_DASH}{years[-1]}" if len(years) > 1 else str(years[0])
     title = "Express Entry invitations per year, by category"
     description = (
         f"Stacked bar chart of invitations to apply issued per calendar year, {span}, "
-        f"split by category ({', '.join(s.name for s in present)}). Most in {busiest}: "
-        f"{totals[busiest]:,} invitations. {years[-1]}: {totals[years[-1]]:,} so far."
+        f"split by category ({', '.join(styles[slug].name for slug in present)}). "
+        f"Most in {busiest}: {totals[busiest]:,} invitations. "
+        f"{years[-1]}: {totals[years[-1]]:,} so far."
     )
+    if greyed:
+        description += (
+            f" In colour: {', '.join(styles[slug].name for slug in coloured)}; in grey, one "
+            f"stack: {', '.join(styles[slug].name for slug in greyed)}."
+        )
     source = await _source(db)
     words = specs.Words(
         title,
@@ -370,7 +394,10 @@ async def invitations_chart(
         description,
         source.line,
     )
-    spec = specs.invitations_spec(rows, present, words, width=width)
+    drawn = [styles[slug] for slug in coloured]
+    if others is not None:
+        drawn.append(specs.Style(others, specs.GREY, specs.SOLID))
+    spec = specs.invitations_spec(rows, drawn, words, width=width)
     table = ChartTable(
         columns=("year", "category", "draws", "invitations"),
         headers=("Year", "Category", "Rounds", "Invitations"),

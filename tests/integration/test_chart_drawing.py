@@ -3,7 +3,10 @@ and what its files are called (issue 21, items 4 and 5)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -182,3 +185,25 @@ async def test_chart_files_are_named_for_what_was_asked_like_every_export(
         _disposition_name(rounds.headers)
         == "eedraws-draws-healthcare-cec-from-2024-01-01-2026-04-15.csv"
     )
+
+
+BAR = re.compile(r'aria-roledescription="bar"[^>]*fill="([^"]+)"')
+
+
+async def test_past_six_categories_the_invitations_bars_colour_six_and_stack_the_rest_in_grey(
+    client_all_rounds: Client,
+) -> None:
+    table = (await client_all_rounds.get("/v1/charts/invitations.csv")).text
+    issued: Counter[str] = Counter()
+    for row in csv.DictReader(io.StringIO(table)):
+        issued[row["category"]] += int(row["invitations"])
+    assert len(issued) > MOST_COLOURED, "the CSV keeps every category"
+    most = sorted(issued, key=lambda name: -issued[name])[:MOST_COLOURED]
+    svg = await svg_of(client_all_rounds, "/v1/charts/invitations.svg")
+    fills = BAR.findall(svg)
+    assert GREY in fills
+    assert len(set(fills) - {GREY}) == MOST_COLOURED, "six hues, each its own"
+    legend = _legend(svg)
+    assert sorted(legend[:-1]) == sorted(most)
+    assert legend[-1] == f"{len(issued) - MOST_COLOURED} other categories"
+    assert "in grey, one stack:" in svg
