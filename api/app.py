@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import gc
 import logging
 from collections.abc import AsyncIterator, Coroutine
@@ -89,7 +90,7 @@ async def _writer_pool(settings: Settings) -> asyncpg.Pool | None:
     """The owner's pool for the periodic refresh: no serving time limits (an ingest is long)."""
     if settings.refresh_interval <= 0:
         return None
-    unlimited = db.Timeouts(statement=0, idle_in_transaction=0, acquire=0)
+    unlimited = db.Timeouts(statement=0, idle_in_transaction=0, acquire=0, deadline=0)
     return await db.create_pool(settings.database_url, min_size=0, max_size=1, timeouts=unlimited)
 
 
@@ -104,7 +105,9 @@ _background: set[asyncio.Task[None]] = set()
 
 
 def _spawn(work: Coroutine[Any, Any, None]) -> None:
-    task = asyncio.get_running_loop().create_task(work)
+    # A context of its own: spawned while serving a request, it must not spend that request's
+    # database deadline (api.db.REQUEST_STARTED).
+    task = asyncio.get_running_loop().create_task(work, context=contextvars.Context())
     _background.add(task)
     task.add_done_callback(_background.discard)
 
@@ -141,6 +144,7 @@ def create_app(settings: Settings) -> Litestar:
             statement=settings.statement_timeout,
             idle_in_transaction=settings.idle_in_transaction_timeout,
             acquire=settings.pool_timeout,
+            deadline=settings.db_deadline,
         )
         # Requests read as the serving role (read-only); only the refresh writes, as the owner.
         # min_size=0: no connection is opened here, so a worker (re)started while PostgreSQL is
@@ -149,7 +153,7 @@ def create_app(settings: Settings) -> Litestar:
         fallback = await _fallback_pool(settings, timeouts)
         # Requests, and the data version their answers are cached under, read from one server
         # at a time (api/read_pool.py): the replica, or the primary while it is down.
-        reads = read_pool.ReadPool(pool, fallback, acquire_timeout=settings.pool_timeout)
+        reads = read_pool.ReadPool(pool, fallback, timeouts=timeouts)
         # What handlers and resolvers read through: PostgreSQL failures become 503s there.
         app.state.pool = read_pool.ServingReads(reads) if fallback else db.ServingDb(pool, timeouts)
         version = response_cache.version
@@ -295,6 +299,7 @@ def create_app(settings: Settings) -> Litestar:
                 else None
             ),
             body_timeout=settings.body_timeout,
+            ready_timeout=settings.ready_timeout,
         ),
     )
     return app

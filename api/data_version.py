@@ -144,7 +144,7 @@ class DataVersion:
             await asyncio.sleep(self.POLL_WHEN_REDIS_UP if up else self.POLL_WHEN_REDIS_DOWN)
             try:
                 await self.refresh_from(pool)
-            except (OSError, asyncpg.PostgresError) as exc:
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 # Every second while PostgreSQL is away: one line per 10 s, not one per check.
                 failures.report("data_version check failed", exc)
 
@@ -162,11 +162,13 @@ class DataVersion:
                         )
                         if message is not None and message.get("type") == "message":
                             await self.catch_up(pool, *_announced(message.get("data")))
+            except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                # PostgreSQL's (asyncpg's timeouts are the builtin TimeoutError, an OSError;
+                # redis-py's are RedisErrors): Redis is fine, listen again.
+                failures.report("data_version refresh failed", exc)
             except (RedisError, OSError) as exc:
                 if self.subscribed.is_set():
                     log.warning("lost the data_version channel; checking PostgreSQL: %r", exc)
                 self.subscribed.clear()
-            except asyncpg.PostgresError as exc:
-                failures.report("data_version refresh failed", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 1.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import datetime as dt
 import functools
 import json
@@ -26,6 +28,9 @@ INGEST_LOCK = 0x6565_696E  # "eein"
 # Every connection's: dates and timestamps as text are ISO 8601 whatever the server's default
 # (the CSV of draws is written by PostgreSQL, api/exports.py).
 SERVER_SETTINGS = {"DateStyle": "ISO, YMD"}
+
+# asyncpg's default: for connections with no deadline (the owner's: migrations, ingest).
+CONNECT_TIMEOUT = 60.0
 
 _NAME_HEADER = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 
@@ -67,15 +72,31 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 class Timeouts(msgspec.Struct, frozen=True, kw_only=True):
     """Time limits on serving connections, in seconds (0 = none). Defaults: see Settings."""
 
-    statement: float = 5.0
+    statement: float = 1.5
     idle_in_transaction: float = 10.0
-    acquire: float = 5.0
+    acquire: float = 2.0
+    # A request's reads in all (a read's, outside a request): waiting for a connection or
+    # opening one, the queries and their answers. The one clock that still runs when
+    # PostgreSQL hangs with its sockets open (docs/operations.md).
+    deadline: float = 2.0
 
     @property
     def command(self) -> float | None:
-        # asyncpg's own limit, a little past PostgreSQL's: it also covers a server that hangs
-        # without answering (statement_timeout needs a live server to fire).
+        # asyncpg's own limit on a query (and on its cancel request): the deadline. With none,
+        # a little past PostgreSQL's, so a server that hangs without answering is still left.
+        if self.deadline:
+            return self.deadline
         return self.statement + 1.0 if self.statement else None
+
+    def left(self, started: float) -> float | None:
+        """What is left of the deadline of work that started at ``started`` (monotonic); None:
+        no deadline. Raises TimeoutError when nothing is left."""
+        if not self.deadline:
+            return None
+        left = self.deadline - (time.monotonic() - started)
+        if left <= 0:
+            raise TimeoutError(f"the {self.deadline:g} s deadline passed before this read")
+        return left
 
     def server_settings(self) -> dict[str, str]:
         return {
@@ -98,6 +119,9 @@ async def create_pool(
         max_size=max_size,
         init=_init_connection,
         command_timeout=timeouts.command,
+        # Opening a connection to a server that accepts and never answers (hung, or its
+        # listen queue full) waits this long, not asyncpg's 60 s.
+        timeout=timeouts.deadline or CONNECT_TIMEOUT,
         # Queries filter with `$n IS NULL OR ...`; a plan made for the actual values turns a
         # keyset cursor into an index range scan, so page 20,000 costs what page 1 does.
         server_settings={
@@ -171,7 +195,7 @@ class CopyOut(msgspec.Struct, frozen=True):
     rows: int
 
 
-async def copy_out(conn: Any, query: str) -> CopyOut:
+async def copy_out(conn: Any, query: str, timeout: float | None = None) -> CopyOut:
     """``query``'s rows as COPY writes them in CSV (no header, LF line ends), in one buffer.
 
     Buffered, not streamed: the response cache stores and tags whole bodies, and a read that
@@ -181,15 +205,57 @@ async def copy_out(conn: Any, query: str) -> CopyOut:
     async def keep(chunk: bytes) -> None:
         chunks.append(chunk)
 
-    status: str = await conn.copy_from_query(query, output=keep, format="csv")
+    status: str = await conn.copy_from_query(query, output=keep, format="csv", timeout=timeout)
     return CopyOut(b"".join(chunks), int(status.rpartition(" ")[2]))
 
 
-def call(conn: Any, method: str, query: str, args: tuple[Any, ...]) -> Awaitable[Any]:
-    """``conn.method(query, *args)``; ``copy_out`` is this module's (its query has no ``$n``)."""
+def call(
+    conn: Any, method: str, query: str, args: tuple[Any, ...], timeout: float | None = None
+) -> Awaitable[Any]:
+    """``conn.method(query, *args)``; ``copy_out`` is this module's (its query has no ``$n``).
+
+    ``timeout`` None: the connection's command timeout."""
     if method == "copy_out":
-        return copy_out(conn, query)
-    return getattr(conn, method)(query, *args)  # type: ignore[no-any-return]
+        return copy_out(conn, query, timeout)
+    if timeout is None:
+        return getattr(conn, method)(query, *args)  # type: ignore[no-any-return]
+    return getattr(conn, method)(query, *args, timeout=timeout)  # type: ignore[no-any-return]
+
+
+# When the request being served was handed to the app (monotonic): its reads share one deadline
+# from then (api.edge sets it; reads outside a request have a deadline each).
+REQUEST_STARTED = contextvars.ContextVar("eedraws_request_started", default=0.0)
+
+
+async def read(
+    pool: asyncpg.Pool, timeouts: Timeouts, method: str, query: str, args: tuple[Any, ...]
+) -> Any:
+    """One read on a connection of ``pool``, within ``timeouts.deadline`` of the request's start.
+
+    A read that times out or is cancelled leaves asyncpg sending PostgreSQL a cancel request
+    and the connection mid-protocol; released as it is, the pool would wait for the server to
+    acknowledge the cancel, which a hung server never does (12 s a request was measured). It
+    is terminated instead, and the pool opens a new one when it next needs it."""
+    left = timeouts.left(REQUEST_STARTED.get() or time.monotonic())
+    # With a connection idle, asyncpg hands it over without waiting (nothing runs between the
+    # count and the take), so no time limit is armed for it: on Python 3.11 asyncpg arms one
+    # with a task and a timer, an eighth of a cold request. asyncpg arms the query's anyway.
+    if pool.get_idle_size():
+        conn = await pool.acquire()
+    else:
+        limits = [t for t in (left, timeouts.acquire) if t]
+        started = time.monotonic()
+        conn = await pool.acquire(timeout=min(limits) if limits else None)
+        if left is not None:
+            left = max(left - (time.monotonic() - started), 0.001)
+    try:
+        return await call(conn, method, query, args, left)
+    except (TimeoutError, asyncio.CancelledError):
+        conn.terminate()
+        raise
+    finally:
+        # After terminate() the pool has taken the connection back already: this does nothing.
+        await pool.release(conn)
 
 
 # What "PostgreSQL is away or too slow" looks like from asyncpg: the server refused or dropped
@@ -261,30 +327,17 @@ logging.getLogger("asyncpg.pool").addFilter(_pool_floor_failure)
 class ServingDb:
     """The pool as requests see it: every failure of PostgreSQL becomes ServiceUnavailable.
 
-    The one place asyncpg errors are mapped (REST and GraphQL both read through it). A free
-    connection is waited for at most ``timeouts.acquire`` seconds.
+    The one place asyncpg errors are mapped (REST and GraphQL both read through it). Each read
+    has ``timeouts.deadline`` in all (``read``).
     """
 
     def __init__(self, pool: asyncpg.Pool, timeouts: Timeouts | None = None) -> None:
         self.pool = pool
         self.timeouts = timeouts or Timeouts()
 
-    async def _acquire(self) -> asyncpg.Connection:
-        # With a connection idle, asyncpg hands it over without waiting (nothing runs between
-        # the count and the take), so the time limit is armed only when there may be a wait:
-        # on Python 3.11 asyncpg arms it with a task and a timer, an eighth of a cold request.
-        pool = self.pool
-        timeout = None if pool.get_idle_size() else self.timeouts.acquire or None
-        conn: asyncpg.Connection = await pool.acquire(timeout=timeout)
-        return conn
-
     async def _run(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
         try:
-            conn = await self._acquire()
-            try:
-                return await call(conn, method, query, args)
-            finally:
-                await self.pool.release(conn)
+            return await read(self.pool, self.timeouts, method, query, args)
         except UNAVAILABLE_ERRORS as exc:
             unavailable = unavailable_from(exc)
             assert unavailable is not None

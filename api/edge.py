@@ -23,6 +23,7 @@ headers were finished when its entry was first sent.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import re
@@ -34,7 +35,7 @@ from typing import Any
 import msgspec
 
 from api import request_body
-from api.db import query
+from api.db import REQUEST_STARTED, query
 from api.errors import ServiceUnavailable
 from api.metrics import Recorder
 from api.ratelimit import (
@@ -136,6 +137,7 @@ class Edge:
         metrics: Recorder | None = None,
         in_flight: InFlight | None = None,
         body_timeout: float = 0.0,
+        ready_timeout: float = 0.0,
     ) -> None:
         self.app = app
         self.db = db
@@ -146,6 +148,7 @@ class Edge:
         self.in_flight = in_flight
         self.body_timeout = body_timeout
         self.body_reads = request_body.BodyReads(body_timeout)
+        self.ready_timeout = ready_timeout
         self._html = _html_headers()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -255,7 +258,12 @@ class Edge:
         state = scope.setdefault("state", {})
         head = method == "HEAD"
         inner = {**scope, "method": "GET"} if head else scope
-        await self.app(inner, receive, self._finishing(send, status, head, decision))
+        # The request's reads share one deadline from now (api.db.read).
+        token = REQUEST_STARTED.set(time.monotonic())
+        try:
+            await self.app(inner, receive, self._finishing(send, status, head, decision))
+        finally:
+            REQUEST_STARTED.reset(token)
         if limiter is not None:
             await self._charge_extra(limiter, scope, graphql_cost(state))
 
@@ -287,9 +295,17 @@ class Edge:
         state = scope.setdefault("state", {})
         inner = {**scope, "method": "GET"} if head else scope
         finishing = self._finishing(send, status, head, decision)
+        # The request's reads share one deadline from now (api.db.read), a wait for another
+        # request making the same answer included: when that one ends in a 503 (not kept),
+        # this one's own reads have only what is left.
+        started = time.monotonic()
 
         async def compute() -> CacheEntry | None:
-            made = await captured(self.app, inner, receive, finishing)
+            token = REQUEST_STARTED.set(started)
+            try:
+                made = await captured(self.app, inner, receive, finishing)
+            finally:
+                REQUEST_STARTED.reset(token)
             if made is not None:
                 made.cost = graphql_cost(state)
             return made
@@ -419,18 +435,30 @@ class Edge:
             await limiter.charge(self.client_of(scope), extra)
 
     async def _ready(self, scope: Scope, send: Send) -> int:
-        db = self.db()
         try:
-            if db is None:
-                raise ServiceUnavailable("starting up", retry_after=READY_TIMEOUT_RETRY)
-            if not await db.fetchval(query("ready")):
-                raise ServiceUnavailable("no data loaded yet", retry_after=READY_TIMEOUT_RETRY)
+            await self._check_ready()
         except ServiceUnavailable as exc:
             body = problem_body(503, exc.code, exc.detail)
             await self._answer(scope, send, 503, body, problem=True, retry_after=exc.retry_after)
             return 503
         await self._answer(scope, send, 200, {"status": "ready"})
         return 200
+
+    async def _check_ready(self) -> None:
+        """Raise ServiceUnavailable unless PostgreSQL answers within ``ready_timeout`` and has
+        data. A probe gives up after its own timeout (a second, often): it must hear the 503
+        before that, whatever PostgreSQL does (a timer per probe; probes are few)."""
+        db = self.db()
+        if db is None:
+            raise ServiceUnavailable("starting up", retry_after=READY_TIMEOUT_RETRY)
+        try:
+            async with asyncio.timeout(self.ready_timeout or None):
+                loaded = await db.fetchval(query("ready"))
+        except TimeoutError:
+            detail = f"PostgreSQL did not answer within {self.ready_timeout:g} s"
+            raise ServiceUnavailable(detail, retry_after=READY_TIMEOUT_RETRY) from None
+        if not loaded:
+            raise ServiceUnavailable("no data loaded yet", retry_after=READY_TIMEOUT_RETRY)
 
     async def _refuse_charged(
         self,

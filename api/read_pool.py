@@ -58,11 +58,12 @@ class ReadPool:
         replica: asyncpg.Pool,
         primary: asyncpg.Pool | None = None,
         *,
-        acquire_timeout: float = 0.0,
+        timeouts: db.Timeouts | None = None,
     ) -> None:
         self.replica = replica
         self.primary = primary
-        self.acquire_timeout = acquire_timeout or None
+        # Each read within its deadline, on whichever server (api.db.read).
+        self.timeouts = timeouts or db.Timeouts()
         self.replica_up = True
         self.fallbacks = 0  # reads answered by the primary because the replica failed
         # Called when reads move between servers: the data version must be read again there.
@@ -90,9 +91,10 @@ class ReadPool:
         """A connection from the pool reads go to now (no fallback within its use)."""
         return self.current.acquire()
 
-    async def _on(self, pool: asyncpg.Pool, method: str, sql: str, args: tuple[Any, ...]) -> Any:
-        async with pool.acquire(timeout=self.acquire_timeout) as conn:
-            return await db.call(conn, method, sql, args)
+    def _on(
+        self, pool: asyncpg.Pool, method: str, sql: str, args: tuple[Any, ...]
+    ) -> Awaitable[Any]:
+        return db.read(pool, self.timeouts, method, sql, args)
 
     async def _read(self, method: str, sql: str, args: tuple[Any, ...]) -> Any:
         pool = self.current
@@ -121,7 +123,7 @@ class ReadPool:
 
     async def _probe(self, served_version: Callable[[], int]) -> bool:
         try:
-            version = await self.replica.fetchval(query("data_version"))
+            version = await self._on(self.replica, "fetchval", query("data_version"), ())
         except (*UNREACHABLE, asyncpg.PostgresError):
             return False
         # Behind what this worker serves: reading from it would cache older rows.

@@ -76,7 +76,7 @@ async def _refresh_forever(
             log.warning("refresh from %s failed, will retry: %s", settings.source, exc)
             _count_failure()
             continue
-        except (OSError, asyncpg.PostgresError) as exc:
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("refresh failed, will retry: %r", exc)
             _count_failure()
             continue

@@ -42,9 +42,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # prometheus_client's multi-process directory (its own variable); `serve` makes one if unset.
     metrics_dir: str = ""
     # Limits on serving connections (seconds; 0 = none): a slow query is a 503, not a stuck worker.
-    statement_timeout: float = 5.0
+    # db_deadline bounds a read in all (a connection, the query, its answer): the one clock that
+    # runs when PostgreSQL hangs; the others are kept under it (docs/operations.md).
+    statement_timeout: float = 1.5
     idle_in_transaction_timeout: float = 10.0
-    pool_timeout: float = 5.0
+    pool_timeout: float = 2.0
+    db_deadline: float = 2.0
+    # /readyz's own limit on its PostgreSQL check: a probe hears 503 before its timeout.
+    ready_timeout: float = 0.5
     # Requests per client per window (``limits`` syntax: 1000/minute, 20/second), or "off".
     rate_limit: str = "1000/minute"
     # How many proxies in front of the API append to X-Forwarded-For (0: use the peer address).
@@ -92,9 +97,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             metrics_port=int(_number(env, "EEDRAWS_METRICS_PORT", 0)),
             metrics_token=env.get("EEDRAWS_METRICS_TOKEN", ""),
             metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
-            statement_timeout=_number(env, "EEDRAWS_STATEMENT_TIMEOUT", 5.0),
+            statement_timeout=_number(env, "EEDRAWS_STATEMENT_TIMEOUT", 1.5),
             idle_in_transaction_timeout=_number(env, "EEDRAWS_IDLE_IN_TRANSACTION_TIMEOUT", 10.0),
-            pool_timeout=_number(env, "EEDRAWS_POOL_TIMEOUT", 5.0),
+            pool_timeout=_number(env, "EEDRAWS_POOL_TIMEOUT", 2.0),
+            db_deadline=_number(env, "EEDRAWS_DB_DEADLINE", 2.0),
+            ready_timeout=_number(env, "EEDRAWS_READY_TIMEOUT", 0.5),
             rate_limit=env.get("EEDRAWS_RATE_LIMIT", "1000/minute").strip() or "1000/minute",
             trusted_proxy_hops=int(_number(env, "EEDRAWS_TRUSTED_PROXY_HOPS", 0)),
             header_timeout=_number(env, "EEDRAWS_HEADER_TIMEOUT", 5.0),

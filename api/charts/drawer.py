@@ -85,7 +85,7 @@ async def serving_reads(config: DrawerConfig) -> AsyncIterator[tuple[Db, list[in
         if fallback is None:
             yield db.ServingDb(pool, config.timeouts), served
             return
-        reads = read_pool.ReadPool(pool, fallback, acquire_timeout=config.timeouts.acquire)
+        reads = read_pool.ReadPool(pool, fallback, timeouts=config.timeouts)
         healthy = asyncio.ensure_future(reads.keep_healthy(lambda: served[0]))
         try:
             yield read_pool.ServingReads(reads), served
