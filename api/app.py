@@ -24,6 +24,7 @@ from api.data_version import DataVersion
 from api.graphql.controller import graphql_router
 from api.graphql.persisted import Registrations
 from api.graphql.posts import PlannedPosts
+from api.mcp.server import McpEndpoint, mcp_route
 from api.public_origin import PublicOrigin, absolute_link_paths
 from api.reads import Db
 from api.redis_client import redis_client
@@ -180,6 +181,8 @@ def create_app(settings: Settings) -> Litestar:
                 refresh.running(reads.keep_healthy(lambda: version.version)),
                 refresh.running(metrics.keep_last_ingest(reads)),
                 refresh.refresher(settings, writer or pool, client),
+                # The MCP server's task group; its mounted app's own lifespan never runs.
+                mcp.running(),
             ):
                 yield
         finally:
@@ -203,6 +206,8 @@ def create_app(settings: Settings) -> Litestar:
         return serving
 
     cors_config = CORSConfig(allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"])
+    # /mcp: AI assistants' questions, answered by the read layer (api/mcp/).
+    mcp = McpEndpoint(settings, API_VERSION)
     app = Litestar(
         route_handlers=[
             DrawsController,
@@ -225,6 +230,7 @@ def create_app(settings: Settings) -> Litestar:
             unknown_format_route("/v1/forecasts", ["next", "backtest"]),
             *FEED_ROUTES,
             graphql_router(settings.graphql_timeout),
+            mcp_route(mcp),
             openapi_json,
             ErrorPagesController,
             PagesController,
@@ -253,6 +259,7 @@ def create_app(settings: Settings) -> Litestar:
         origin_paths=frozenset() if settings.public_url else absolute_link_paths(app.routes),
     )
     app.state.public_origin = PublicOrigin(settings.public_url)
+    mcp.serve(app)
     # Reachable without walking the ASGI layers in front of it (tests read its version).
     app.state.response_cache = response_cache
     recorder = metrics.Recorder(

@@ -158,8 +158,8 @@ def _serve(args: argparse.Namespace) -> int:
         if not resolved.public_url and not _loopback(args.host):
             log.warning(
                 "EEDRAWS_PUBLIC_URL is not set: feeds link to whatever Host a request names "
-                "(and are cached for at most %d of them); set it to the origin clients reach "
-                "this server at (docs/operations.md)",
+                "(and are cached for at most %d of them), and /mcp answers loopback Hosts "
+                "only; set it to the origin clients reach this server at (docs/operations.md)",
                 MAX_ORIGINS,
             )
         asyncio.run(_migrate_and_load(resolved, load=True))
@@ -167,6 +167,8 @@ def _serve(args: argparse.Namespace) -> int:
         _serve_metrics(resolved, args.host)
         if args.source:
             os.environ["EEDRAWS_SOURCE"] = args.source
+        # The workers' /mcp answers the loopback names on this port when no public URL is set.
+        os.environ["EEDRAWS_PORT"] = str(args.port)
         log.info("serving on http://%s:%d with %d worker(s)", args.host, args.port, args.workers)
         # granian over uvicorn, measured side by side (make bench-servers, docs/benchmarks.md):
         # 1.2-1.4x on cached GETs, 0.73x on cached POSTed GraphQL, at parity when cold.

@@ -67,6 +67,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # the MCP server's allowed Host) are built from it, never from a request's Host header.
     # Empty: the request's own origin, which is what `make run` on loopback wants.
     public_url: str = ""
+    # The port `eedraws serve` listens on (0: not known, e.g. an app built in a test): with no
+    # public_url, /mcp answers the loopback names on this port (api/mcp/server.py).
+    port: int = 0
     # Chart processes per worker (each draws one chart at a time), and how many charts may
     # wait for one before a new one is a 503 (api/charts/drawers.py).
     chart_processes: int = 1
@@ -109,6 +112,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             client_concurrency=int(_number(env, "EEDRAWS_CLIENT_CONCURRENCY", 64)),
             graphql_timeout=_number(env, "EEDRAWS_GRAPHQL_TIMEOUT", 10.0),
             public_url=_origin(env, "EEDRAWS_PUBLIC_URL"),
+            port=_count(env, "EEDRAWS_PORT", 0),
             chart_processes=_count(env, "EEDRAWS_CHART_PROCESSES", 1, least=1),
             chart_queue=_count(env, "EEDRAWS_CHART_QUEUE", 8),
             apq_registrations=env.get("EEDRAWS_APQ_REGISTRATIONS", "").strip() or "100/hour",

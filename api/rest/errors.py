@@ -27,7 +27,7 @@ from litestar.plugins.problem_details import (
 
 from api.db import unavailable_from
 from api.errors import ApiError, ServiceUnavailable
-from api.rest.params import api_wording
+from api.rest.params import api_wording, missing_parameter
 
 log = logging.getLogger("eedraws.rest")
 
@@ -196,7 +196,7 @@ def _from_validation(exc: ValidationException) -> ProblemDetailsException:
     if missing is not None:
         # In the API's words, as every other 400 ("`crs` must be ..."), and listed in `errors`.
         source, name = missing.groups()
-        detail = f"`{name}` is required: this {source} parameter is missing"
+        detail = missing_parameter(name, source)
         error = {"key": name, "source": source, "message": "is required"}
         return problem(400, "invalid_parameter", detail, errors=[error])
     errors = exc.extra if isinstance(exc.extra, list) else []

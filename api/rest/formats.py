@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import msgspec
 from anyio import to_thread
-from litestar import Request, Response, get, route
+from litestar import Litestar, Request, Response, get, route
 from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.enums import HttpMethod
@@ -159,20 +159,24 @@ def file_name(parts: Sequence[str], stamp_date: str, extension: str) -> str:
 
 
 async def _data_stamp(request: Request[Any, Any, Any], db: reads.Db) -> DataStamp:
+    return await kept_data_stamp(request.app, db)
+
+
+async def kept_data_stamp(app: Litestar, db: reads.Db) -> DataStamp:
     """``reads.data_stamp``, read once per data version by each worker.
 
-    A file answer only labels itself with it (name, XLSX "About" sheet), and a second statement
-    per CSV was ~0.1 ms of the worker's CPU per cold W4 request (docs/exports.md). Kept only
-    when it describes the version this worker serves (``DataVersion``, kept current from Redis
-    and PostgreSQL), so a new version is read again; with the cache on, the whole answer is
-    kept per version anyway."""
-    version = request.app.state.response_cache.version.version
-    kept: DataStamp | None = request.app.state.get(_STAMP)
+    A file answer only labels itself with it (name, XLSX "About" sheet), as each MCP tool's
+    answer does (api/mcp), and a second statement per CSV was ~0.1 ms of the worker's CPU per
+    cold W4 request (docs/exports.md). Kept only when it describes the version this worker
+    serves (``DataVersion``, kept current from Redis and PostgreSQL), so a new version is read
+    again; with the cache on, the whole answer is kept per version anyway."""
+    version = app.state.response_cache.version.version
+    kept: DataStamp | None = app.state.get(_STAMP)
     if kept is not None and kept.data_version == version:
         return kept
     stamp = await reads.data_stamp(db)
     if stamp.data_version == version:
-        request.app.state[_STAMP] = stamp
+        app.state[_STAMP] = stamp
     return stamp
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Annotated, Any
 
@@ -98,18 +98,31 @@ async def check_query_params(request: Request[Any, Any, Any]) -> None:
         return
     params = _handler_params(handler)
     given = request.query_params
-    unknown = sorted(set(given) - set(params))
+    check_given(
+        {name: len(given.getall(name)) for name in given},
+        {name: param.repeatable for name, param in params.items()},
+    )
+
+
+def check_given(given: Mapping[str, int], accepted: Mapping[str, bool]) -> None:
+    """400 for a parameter not ``accepted`` (name: repeatable), or one given more than once
+    (``given``: name: how many values) that is not repeatable. REST's query parameters and the
+    MCP tools' arguments (api/mcp) are refused in these words."""
+    unknown = sorted(set(given) - set(accepted))
     if unknown:
-        accepted = ", ".join(f"`{name}`" for name in sorted(params)) or "none"
+        names = ", ".join(f"`{name}`" for name in sorted(accepted)) or "none"
         raise InvalidParameter(
             f"unknown query parameter {', '.join(map(echo, unknown))}; this endpoint accepts: "
-            f"{accepted}"
+            f"{names}"
         )
     for name in sorted(given):
-        if not params[name].repeatable and len(given.getall(name)) > 1:
-            raise InvalidParameter(
-                f"`{name}` was given {len(given.getall(name))} times; it takes one value"
-            )
+        if not accepted[name] and given[name] > 1:
+            raise InvalidParameter(f"`{name}` was given {given[name]} times; it takes one value")
+
+
+def missing_parameter(name: str, source: str = "query") -> str:
+    """The 400's words for a required parameter left out (REST, and an MCP tool's argument)."""
+    return f"`{name}` is required: this {source} parameter is missing"
 
 
 def query_defaults(routes: Sequence[BaseRoute]) -> dict[str, dict[str, str]]:
