@@ -32,7 +32,7 @@ from api.response_cache import LocalLRU, RedisTier, ResponseCache, cacheable_pos
 from api.rest.bulk import export_zip
 from api.rest.categories import CATEGORY_ROUTES, CategoriesController
 from api.rest.charts import CHART_ROUTES
-from api.rest.docs import SwaggerUIPage, docs_assets_router
+from api.rest.docs import DOCS_PAGE, SwaggerUIPage, docs_assets_router
 from api.rest.draws import DRAW_LIST_ROUTES, DrawsController
 from api.rest.error_pages import ErrorPagesController
 from api.rest.errors import problem_details_plugin
@@ -256,7 +256,9 @@ def create_app(settings: Settings) -> Litestar:
         cacheable_posts=cacheable_post_paths(app.routes),
         query_defaults=query_defaults(app.routes),
         # With a configured public origin every answer is the same whatever the Host.
-        origin_paths=frozenset() if settings.public_url else absolute_link_paths(app.routes),
+        origin_paths=(
+            frozenset() if settings.public_url else absolute_link_paths(app.routes) | {DOCS_PAGE}
+        ),
     )
     app.state.public_origin = PublicOrigin(settings.public_url)
     mcp.serve(app)

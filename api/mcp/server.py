@@ -16,6 +16,8 @@ what the endpoint is and how to add it to an assistant: the SDK's GET opens an e
 from __future__ import annotations
 
 import contextvars
+import json
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -98,32 +100,19 @@ class ReadTool(Tool):
 
 
 class _NoArguments(ArgModelBase):
-    pass
+    """The SDK's argument model, never used: ``ReadTool.run`` reads the arguments."""
 
 
 def _output_schema(model: Any) -> dict[str, Any]:
-    """The JSON Schema of ``{"data": model, "about": About}``, its root an object."""
+    """The JSON Schema of ``{"data": model, "about": About}``, its root an object (as MCP
+    requires), the models' definitions under ``$defs``."""
     (data, about), components = msgspec.json.schema_components([model, About])
-    root = {
+    return {
         "type": "object",
         "properties": {"data": data, "about": about},
         "required": ["data", "about"],
+        "$defs": components,
     }
-    if components:
-        root["$defs"] = components
-    schema: dict[str, Any] = _refs_to_defs(root)
-    return schema
-
-
-def _refs_to_defs(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {
-            k: (v.replace("#/components/schemas/", "#/$defs/") if k == "$ref" else _refs_to_defs(v))
-            for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [_refs_to_defs(v) for v in node]
-    return node
 
 
 _READ_ONLY = ToolAnnotations(
@@ -171,20 +160,30 @@ def _tool(spec: ToolSpec, app: Litestar, public_url: str) -> ReadTool:
 
 
 def mcp_server(app: Litestar, settings: Settings, version: str) -> MCPServer:
-    return MCPServer(
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    server = MCPServer(
         name="eedraws",
         title="eedraws: Express Entry rounds of invitations",
         instructions=INSTRUCTIONS,
         version=version,
         tools=[_tool(spec, app, settings.public_url) for spec in TOOLS],
-        # Its logging.basicConfig must not raise the level of ours (the CLI configures it).
-        log_level="WARNING",
     )
+    # Its constructor calls logging.basicConfig (a rich handler on the root logger when none is
+    # there): logging is configured by whoever runs the app (the CLI, granian), as for Litestar.
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    return server
 
 
 def add_to_assistant(origin: str) -> dict[str, Any]:
     """The JSON an assistant's configuration takes to use this server."""
     return {"mcpServers": {"eedraws": {"type": "http", "url": f"{origin}{PATH}"}}}
+
+
+def assistant_snippet(origin: str) -> str:
+    """``add_to_assistant`` as a person copies it (the dashboard, /docs)."""
+    return json.dumps(add_to_assistant(origin), indent=2)
 
 
 class McpEndpoint:

@@ -7,6 +7,7 @@ docs/decisions/0005-docs-ui-swagger-ui-5.md.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,11 @@ from litestar import Request, Router
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.static_files import create_static_files_router
 
+from api.mcp.server import assistant_snippet
+
 DOCS_ASSETS = "/docs/assets"
+# The page names this server's /mcp URL: with no public URL set, its answer differs by origin.
+DOCS_PAGE = "/docs"
 OWN_ASSETS = Path(__file__).parent / "docs_ui"
 
 
@@ -32,6 +37,7 @@ class SwaggerUIPage(OpenAPIRenderPlugin):
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
         title = openapi_schema["info"]["title"]
+        snippet = html.escape(assistant_snippet(request.app.state.public_origin.of(request.scope)))
         return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -42,6 +48,13 @@ class SwaggerUIPage(OpenAPIRenderPlugin):
   <link rel="stylesheet" href="{DOCS_ASSETS}/swagger-ui.css">
 </head>
 <body>
+  <details style="font-family: sans-serif; max-width: 1460px; margin: 1rem auto 0; padding: 0 20px">
+    <summary>AI assistants: this API as an MCP server, at <code>/mcp</code></summary>
+    <p>Assistants that speak the Model Context Protocol ask the same questions through read-only
+    tools (rounds, a round's context, series, yearly stats, the pool, where a score stands), each
+    answer with its source and data version. Add the server to the assistant's MCP settings:</p>
+    <pre style="white-space: pre-wrap; background: #f6f6f6; padding: .75rem">{snippet}</pre>
+  </details>
   <div id="swagger-ui"></div>
   <script src="{DOCS_ASSETS}/swagger-ui-bundle.js"></script>
   <script src="{DOCS_ASSETS}/eedraws-docs.js"></script>

@@ -33,7 +33,9 @@ from api.charts.data import EVERY_ROUND, category_styles, estimate_sentence, poo
 from api.charts.specs import DEFAULT_WIDTH, Style
 from api.errors import InvalidParameter, NotFound, ServiceUnavailable
 from api.filters import FILTERS, MAX_CRS, DrawFilter, DrawQuery, parse_int
+from api.mcp.server import assistant_snippet
 from api.models import Draw, DrawContext, Standing
+from api.public_origin import ABSOLUTE_LINKS
 from api.rest.params import Database
 
 HERE = Path(__file__).parent
@@ -289,7 +291,8 @@ class PagesController(Controller):
     # tracking parameters): a person must not get an error page for them.
     opt = {"any_query_params": True}  # noqa: RUF012 (Litestar reads it as a class attribute)
 
-    @get("/")
+    # The assistant section names this server's /mcp URL (api/mcp/server.py).
+    @get("/", opt={ABSOLUTE_LINKS: True})
     async def dashboard(self, request: Request[Any, Any, Any], db: Database) -> Template:
         form = DashboardForm.from_query(request.query_params)
         status = 200
@@ -354,6 +357,7 @@ class PagesController(Controller):
                 default=None,
             ),
             "standing": None,
+            "assistant": assistant_snippet(request.app.state.public_origin.of(request.scope)),
             **await _yearly_and_pool(db, f, params),
         }
         if score is not None:

@@ -4,6 +4,7 @@ answer to the same question from the same server."""
 
 from __future__ import annotations
 
+import html
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -235,3 +236,18 @@ async def test_get_without_mcp_headers_is_a_quick_405_saying_how_to_use_it(base:
         sse = await http.get("/mcp", headers={"accept": "text/event-stream"}, timeout=5)
         assert sse.status_code == 405
         assert (await http.get("/mcp/tools")).status_code == 404
+
+
+async def test_the_dashboard_and_the_docs_page_say_how_to_add_it_to_an_assistant(
+    base: str,
+) -> None:
+    async with rest(base) as http:
+        for page in ("/", "/docs"):
+            body = html.unescape((await http.get(page)).text)
+            assert '"mcpServers": {' in body, page
+            assert f'"url": "{base}/mcp"' in body, page
+        # Asked at another name (cached per origin, as the feeds are), with that name's URL.
+        port = base.rsplit(":", 1)[1]
+        for page in ("/", "/docs"):
+            other = await http.get(page, headers={"host": f"localhost:{port}"})
+            assert f'"url": "http://localhost:{port}/mcp"' in html.unescape(other.text), page
