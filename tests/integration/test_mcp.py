@@ -140,6 +140,9 @@ async def test_every_tool_answers_what_rest_answers_with_its_source_and_version(
         expected = {path: (await http.get(path)).json() for _, _, path in SAME_QUESTION}
     asked = set()
     async with assistant(base, mode) as client:
+        # auto: the 2026-07-28 revision (one self-contained POST per request); legacy: the
+        # initialize handshake, then stateless POSTs (the revisions clients speak today).
+        assert (client.protocol_version == "2026-07-28") == (mode == "auto")
         for tool, arguments, path in SAME_QUESTION:
             result = await client.call_tool(tool, arguments)
             assert not result.is_error, (tool, result.content)
