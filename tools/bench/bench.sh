@@ -10,10 +10,13 @@
 #   4. The mixed cell (issue 19): cached W1 on the warm app (wrk -t1 -c4) alone, then while
 #      wrk -t1 -c24 asks it for charts no cache holds (tools/bench/chart_flood.lua): every one
 #      built and drawn, the chart queue full, 503s past it.
-#   5. Raw lines -> .bench/results/<UTC timestamp>.txt; markdown table (with % of nginx) -> stdout.
+#   5. The MCP cell (issue 18): a tools/call for the latest draw POSTed to /mcp
+#      (tools/bench/bodies/mcp_latest.json, as an MCP client sends it), warm and cold, beside W1.
+#   6. Raw lines -> .bench/results/<UTC timestamp>.txt; markdown table (with % of nginx) -> stdout.
 # Env: BENCH_DURATION (seconds per cell, default 10), BENCH_WARMUP (seconds, default 2),
 #      BENCH_PASSES (default 1: how many times the whole matrix runs; the table shows medians),
-#      BENCH_MIXED_ONLY=1 (only the warm app and the mixed cell: ~3 cells' time).
+#      BENCH_MIXED_ONLY=1 (only the warm app and the mixed cell: ~3 cells' time),
+#      BENCH_MCP_ONLY=1 (only W1 and the MCP cell, warm and cold: 4 cells).
 # Everything it starts is stopped on exit, failure or Ctrl-C included.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -22,6 +25,7 @@ DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-2}
 PASSES=${BENCH_PASSES:-1}
 MIXED_ONLY=${BENCH_MIXED_ONLY:-0}
+MCP_ONLY=${BENCH_MCP_ONLY:-0}
 MIXED_PATH=/v1/draws/latest
 ensure_tools
 prune_pg_handles
@@ -60,6 +64,14 @@ mixed_cell() {
   emit "flood W1 $(grep '^RESULT ' "$RUN/flood.log" | tail -1 | cut -d' ' -f2- || echo error error error error error error) 0"
 }
 
+# mcp_cell TARGET PORT: the MCP cell on one app ("mcp-warm M1 ..."): a tools/call POSTed with the
+# headers an MCP client sends (stateless: no initialize first, no session).
+mcp_cell() {
+  export WRK_HEADERS='Accept: application/json, text/event-stream|MCP-Protocol-Version: 2025-06-18'
+  cell "mcp-$1" M1 "http://127.0.0.1:$2/mcp" 200 "$BENCH_SRC/bodies/mcp_latest.json" -
+  export WRK_HEADERS=''
+}
+
 mixed_wrk() {
   wrk -t1 -c4 -d"${DURATION}s" --timeout 10s --latency -s "$BENCH_SRC/wrk.lua" "$2$MIXED_PATH" \
     >"$RUN/wrk-mixed-$1.log" 2>&1 || true
@@ -84,6 +96,22 @@ fi
 cold_port=$(free_port)
 start_app cold "$cold_port" EEDRAWS_DATA_DIR="$BENCH_HOME/data" EEDRAWS_CACHE=off
 wait_ready cold "http://127.0.0.1:$cold_port/v1/status"
+if [ "$MCP_ONLY" = 1 ]; then
+  {
+    echo "# $(date -u +%FT%TZ) $(machine_line) MCP cell only: wrk -t2 -c32 -d${DURATION}s (warm-up ${WARMUP}s)"
+    echo "# app: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- api sql || echo '+uncommitted')"
+  } >"$out"
+  for pass in $(seq "$PASSES"); do
+    for target in warm cold; do
+      port=$warm_port; [ "$target" = cold ] && port=$cold_port
+      cell "$target" W1 "http://127.0.0.1:$port$MIXED_PATH" 200 - -
+      mcp_cell "$target" "$port"
+    done
+  done
+  echo "# $(date -u +%FT%TZ) done load=\"$(cut -d' ' -f1-3 /proc/loadavg)\"" >>"$out"
+  "$PY" "$BENCH_SRC/table.py" "$out" | tee "${out%.txt}.md"
+  exit 0
+fi
 
 nginx_port=$(free_port)
 "$PY" "$BENCH_SRC/record.py" "http://127.0.0.1:$warm_port" "http://127.0.0.1:$cold_port" \
@@ -113,6 +141,8 @@ for pass in $(seq "$PASSES"); do
       else cell 304 "$w" "http://127.0.0.1:$warm_port$path" 304 "$body" "$etag"; fi
     fi
   done 3<"$RUN/workloads.tsv"
+  mcp_cell warm "$warm_port"
+  mcp_cell cold "$cold_port"
 done
 mixed_cell "http://127.0.0.1:$warm_port"
 echo "# $(date -u +%FT%TZ) done load=\"$(cut -d' ' -f1-3 /proc/loadavg)\"" >>"$out"

@@ -175,6 +175,8 @@ probe() {
   local args=(-s -o /dev/null -m 10 -w '%{http_code} %{size_header} %{size_download}')
   [ "$2" != - ] && args+=(-X POST -H 'Content-Type: application/json' --data-binary "@$2")
   [ "$3" != - ] && args+=(-H "If-None-Match: $3")
+  local header
+  while IFS= read -r -d '|' header; do [ -n "$header" ] && args+=(-H "$header"); done <<<"${WRK_HEADERS:-}|"
   curl "${args[@]}" "$1" | awk '{print $1, $2 + $3}' || true
 }
 

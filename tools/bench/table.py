@@ -30,6 +30,9 @@ MIXED = (
     ("flood", "the flood: new charts (wrk -t1 -c24), errors = 503s"),
 )
 
+# From issue 18: a tools/call for the latest draw on /mcp, beside W1 on the same app.
+MCP = (("warm", "app warm"), ("cold", "app cold"))
+
 
 # wrk's connections: each may add the bytes of one unfinished response to the byte count.
 CONNECTIONS = 32
@@ -143,10 +146,31 @@ def mixed_table(cells: dict[tuple[str, str], Cell | str]) -> None:
         print(table_row(label, *columns, met))
 
 
+def mcp_table(cells: dict[tuple[str, str], Cell | str]) -> None:
+    """The MCP cell: POST /mcp tools/call latest_draw, as a share of W1 on the same app."""
+    if not any((f"mcp-{target}", "M1") in cells for target, _ in MCP):
+        return
+    print()
+    print(
+        "| MCP cell (issue 18) | server | req/s | % of W1 | p50 ms | p99 ms | errors "
+        "| W1 req/s | W1 p99 ms |"
+    )
+    print("|---|---|--:|--:|--:|--:|--:|--:|--:|")
+    for target, name in MCP:
+        cell, w1 = cells.get((f"mcp-{target}", "M1")), cells.get((target, "W1"))
+        if not isinstance(cell, Cell):
+            print(table_row("M1 tools/call latest_draw", name, f"n/a ({cell or 'not run'})"))
+            continue
+        beside = [f"{w1.rps:,.0f}", f"{w1.p99:.2f}"] if isinstance(w1, Cell) else ["n/a", ""]
+        columns = [f"{cell.rps:,.0f}", share(cell, w1), f"{cell.p50:.2f}", f"{cell.p99:.2f}"]
+        print(table_row("M1 tools/call latest_draw", name, *columns, cell.errors_text(), *beside))
+
+
 def main() -> int:
     cells, comments = read(Path(sys.argv[1]))
     print("\n".join(f"<!-- {c} -->" for c in comments))
-    if not any(target in TARGETS for target, _ in cells):  # BENCH_MIXED_ONLY
+    if not any(target == "nginx" for target, _ in cells):  # BENCH_MIXED_ONLY, BENCH_MCP_ONLY
+        mcp_table(cells)
         mixed_table(cells)
         return 0
     print()
@@ -169,6 +193,7 @@ def main() -> int:
             cell = cells.get((target, w.id))
             row.append(share(cell, ceiling) if isinstance(cell, Cell) else "n/a")
         print(f"| {w.id} {w.label} | " + " | ".join(row) + " |")
+    mcp_table(cells)
     mixed_table(cells)
     return 0
 

@@ -1,6 +1,7 @@
 -- wrk script for make bench. Environment:
 --   WRK_BODY_FILE      POST this file as application/json (GraphQL)
 --   WRK_IF_NONE_MATCH  send this If-None-Match (the 304 revalidation cells)
+--   WRK_HEADERS        more headers, "Name: value" separated by "|" (the MCP cell's Accept)
 --   WRK_QUIET=1        print nothing (warm-up runs)
 -- Prints one line: RESULT req_per_s p50_ms p99_ms errors resp_bytes requests
 --   errors = connect + read + write + timeout errors + responses with HTTP status >= 400
@@ -16,6 +17,10 @@ if body_file and body_file ~= "" then
   f:close()
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
+end
+for header in string.gmatch(os.getenv("WRK_HEADERS") or "", "[^|]+") do
+  local name, value = string.match(header, "^%s*([^:]+):%s*(.-)%s*$")
+  if name then wrk.headers[name] = value end
 end
 local etag = os.getenv("WRK_IF_NONE_MATCH")
 if etag and etag ~= "" then
