@@ -27,6 +27,7 @@ import msgspec
 from litestar import Litestar
 from litestar.handlers import asgi
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.resources.types import TextResource
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp.server.transport_security import TransportSecuritySettings
@@ -34,7 +35,7 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 
 from api.errors import ApiError
 from api.exports import About
-from api.mcp.tools import TOOLS, ToolSpec, raw_arguments
+from api.mcp.tools import FIELDS_URI, TOOLS, ToolSpec, fields_guide, raw_arguments
 from api.public_origin import request_origin
 from api.reads import Db
 from api.rest.errors import problem_body
@@ -57,7 +58,7 @@ INSTRUCTIONS = (
     "tie-breaking rule, the CRS distribution of the pool, trends and where a score stands. "
     "Every answer's `about` gives the official source, the data version and the REST URL "
     "(`query`) that answers the same question: cite them. Category arguments take slugs from "
-    "`list_categories`."
+    "`list_categories`; what each field means is the resource eedraws://fields."
 )
 
 # The origin of the request being answered, for the REST URL an answer cites.
@@ -168,6 +169,17 @@ def mcp_server(app: Litestar, settings: Settings, version: str) -> MCPServer:
         instructions=INSTRUCTIONS,
         version=version,
         tools=[_tool(spec, app, settings.public_url) for spec in TOOLS],
+        resources=[
+            TextResource(
+                uri=FIELDS_URI,
+                name="fields",
+                title="What each field means",
+                description="Every table's fields (rounds, yearly stats, pool, categories, "
+                "series, estimates) and their meaning, as docs/exports.md gives them",
+                mime_type="text/markdown",
+                text=fields_guide(),
+            )
+        ],
     )
     # Its constructor calls logging.basicConfig (a rich handler on the root logger when none is
     # there): logging is configured by whoever runs the app (the CLI, granian), as for Litestar.

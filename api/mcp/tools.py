@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import msgspec
 
 from api import reads
+from api.columns import TABLES, markdown
 from api.errors import InvalidParameter
 from api.filters import (
     FILTERS,
@@ -39,6 +40,7 @@ from api.models import (
     Draw,
     DrawContext,
     DrawPage,
+    NextRound,
     PoolSnapshot,
     Series,
     Standing,
@@ -252,6 +254,11 @@ async def _list_categories(db: Db, raw: Raw) -> tuple[Any, Asked]:
     return await reads.list_categories(db), Asked("/v1/categories", {})
 
 
+async def _next_round(db: Db, raw: Raw) -> tuple[Any, Asked]:
+    lines = await reads.next_rounds(db, raw.get("category", []))
+    return lines, Asked("/v1/forecasts/next", raw)
+
+
 async def _status(db: Db, raw: Raw) -> tuple[Any, Asked]:
     return await reads.status(db), Asked("/v1/status", {})
 
@@ -451,6 +458,19 @@ TOOLS: tuple[ToolSpec, ...] = (
         answer=_list_categories,
     ),
     ToolSpec(
+        name="next_round",
+        title="Each category line's next round, estimated",
+        description="Per category line, most recently drawn first: the estimated cut-off CRS "
+        "and invitations of its next round, with 80% and 95% intervals, the model a backtest "
+        "picked and its scores (REST /v1/forecasts/next). A line with too few rounds since its "
+        "last regime break is `insufficient_history`, one with no round for 183 days "
+        "`dormant`: no estimate is guessed for them. Estimates, not announcements.",
+        arguments={"category": True},
+        properties={"category": CATEGORIES},
+        model=list[NextRound],
+        answer=_next_round,
+    ),
+    ToolSpec(
         name="status",
         title="Freshness of the data",
         description="Freshness (REST /v1/status): the data version, when the data last "
@@ -461,3 +481,24 @@ TOOLS: tuple[ToolSpec, ...] = (
         answer=_status,
     ),
 )
+
+
+# --- what the answers' fields mean: one resource, from the column tables of the files ------
+
+FIELDS_URI = "eedraws://fields"
+
+
+def fields_guide() -> str:
+    """Every table's fields and what they mean (docs/exports.md's tables), for an assistant."""
+    parts = [
+        "# eedraws: what each field means",
+        "",
+        "Names are the CSV columns'; the tools answer the same values as JSON, nested where a "
+        "column name joins two (`category_slug` is `category.slug`). Source: IRCC's Express "
+        "Entry rounds of invitations (Open Government Licence - Canada); every answer's "
+        "`about` names the file and data version.",
+    ]
+    for table in TABLES:
+        rows = markdown(table).split("\n\nIn pandas")[0]
+        parts += ["", f"## {table.title} (`{table.name}`)", "", rows]
+    return "\n".join(parts) + "\n"

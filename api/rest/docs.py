@@ -51,7 +51,8 @@ class SwaggerUIPage(OpenAPIRenderPlugin):
   <details style="font-family: sans-serif; max-width: 1460px; margin: 1rem auto 0; padding: 0 20px">
     <summary>AI assistants: this API as an MCP server, at <code>/mcp</code></summary>
     <p>Assistants that speak the Model Context Protocol ask the same questions through read-only
-    tools (rounds, a round's context, series, yearly stats, the pool, where a score stands), each
+    tools (rounds, a round's context, series, yearly stats, the pool, where a score stands,
+    next-round estimates), each
     answer with its source and data version. Add the server to the assistant's MCP settings:</p>
     <pre style="white-space: pre-wrap; background: #f6f6f6; padding: .75rem">{snippet}</pre>
   </details>

@@ -36,6 +36,7 @@ TOOLS = {
     "standing",
     "list_categories",
     "status",
+    "next_round",
 }
 # A tool, its arguments, and the REST URL that asks the same question.
 SAME_QUESTION: list[tuple[str, dict[str, Any], str]] = [
@@ -65,6 +66,7 @@ SAME_QUESTION: list[tuple[str, dict[str, Any], str]] = [
     ("standing", {"crs": 481}, "/v1/standing?crs=481"),
     ("list_categories", {}, "/v1/categories"),
     ("status", {}, "/v1/status"),
+    ("next_round", {"category": "healthcare"}, "/v1/forecasts/next?category=healthcare"),
 ]
 # Bad arguments, and the REST request with the same mistake.
 SAME_MISTAKE: list[tuple[str, dict[str, Any], str]] = [
@@ -116,6 +118,10 @@ MCP_HEADERS = {"accept": "application/json, text/event-stream"}
 async def test_tools_are_listed_read_only_with_input_and_output_schemas(base: str) -> None:
     async with assistant(base) as client:
         listed = (await client.list_tools()).tools
+        [fields] = (await client.list_resources()).resources
+        assert str(fields.uri) == "eedraws://fields"
+        [guide] = (await client.read_resource("eedraws://fields")).contents
+        assert "| `crs_min` | Cut-off CRS | int |" in getattr(guide, "text", "")
     assert {tool.name for tool in listed} == TOOLS
     for tool in listed:
         assert tool.annotations is not None and tool.annotations.read_only_hint, tool.name

@@ -32,6 +32,7 @@ REST_OF = {
     "standing": ("/v1/standing", set()),
     "list_categories": ("/v1/categories", set()),
     "status": ("/v1/status", set()),
+    "next_round": ("/v1/forecasts/next", set()),
 }
 # What a file answer takes and a tool's JSON does not.
 FILE_ONLY = {"bom"}
