@@ -260,3 +260,19 @@ async def test_the_dashboard_and_the_docs_page_say_how_to_add_it_to_an_assistant
         for page in ("/", "/docs"):
             other = await http.get(page, headers={"host": f"localhost:{port}"})
             assert f'"url": "http://localhost:{port}/mcp"' in html.unescape(other.text), page
+
+
+async def test_malformed_posts_are_refused_by_the_sdk_never_a_500(base: str) -> None:
+    json_type = {**MCP_HEADERS, "content-type": "application/json"}
+    async with rest(base) as http:
+        big = await http.post("/mcp", content=b"{" + b" " * 70_000 + b"}", headers=json_type)
+        assert big.status_code == 413
+        broken = await http.post("/mcp", content=b"{nope", headers=json_type)
+        assert broken.status_code == 400
+        assert broken.json()["error"]["code"] == -32700
+        text = await http.post("/mcp", content=b"hello", headers={**MCP_HEADERS})
+        assert text.status_code == 400
+        html_only = await http.post(
+            "/mcp", json=json_rpc("tools/list", {}), headers={"accept": "text/html"}
+        )
+        assert html_only.status_code == 406
