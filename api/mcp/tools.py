@@ -137,7 +137,7 @@ def _filter_properties() -> dict[str, JsonSchema]:
             properties[spec.name] = {
                 "type": "array",
                 "items": item,
-                "description": doc + "; one slug or a list",
+                "description": doc + " (a list of slugs)",
             }
         elif spec.kind == "date":
             properties[spec.name] = {"type": "string", "format": "date", "description": doc}
@@ -175,7 +175,7 @@ NUMBER = {
 CATEGORIES = {
     "type": "array",
     "items": {"type": "string", "pattern": SLUG.pattern, "maxLength": 64},
-    "description": "Category slugs (see the `list_categories` tool); one slug or a list",
+    "description": "Category slugs, any of them (a list; `list_categories` lists them)",
 }
 
 
