@@ -38,7 +38,7 @@ from api.exports import About
 from api.mcp.tools import FIELDS_URI, TOOLS, ToolSpec, fields_guide, raw_arguments
 from api.public_origin import request_origin
 from api.reads import Db
-from api.rest.errors import problem_body
+from api.rest.errors import STATUS_CODES, problem_body
 from api.rest.formats import kept_data_stamp
 from api.settings import OFFICIAL_SOURCE, Settings
 
@@ -210,6 +210,7 @@ class McpEndpoint:
         self.public_url = settings.public_url
         self.server: MCPServer | None = None
         self.http_app: Any = None
+        self.hosts = allowed_hosts(settings)
 
     def serve(self, app: Litestar) -> None:
         self.server = mcp_server(app, self.settings, self.version)
@@ -243,9 +244,60 @@ class McpEndpoint:
             return
         token = _origin.set(origin)
         try:
-            await self.http_app({**scope, "path": "/", "root_path": ""}, receive, send)
+            sdk = {**scope, "path": "/", "root_path": ""}
+            await self.http_app(sdk, receive, _problems_for_refusals(scope, send, self.hosts))
         finally:
             _origin.reset(token)
+
+
+def _problems_for_refusals(scope: Scope, send: Send, hosts: list[str]) -> Send:
+    """``send`` with the SDK's plain-text refusals (421 Host, 403 Origin, 413, 400) made
+    the API's problem+json, in its words and codes; its JSON answers (JSON-RPC results and
+    errors, which MCP clients read) pass as they are."""
+    refused: list[int] = []
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = dict(message.get("headers") or [])
+            if message["status"] >= 400 and b"json" not in headers.get(b"content-type", b""):
+                refused.append(message["status"])
+                return
+        elif refused:
+            if message.get("more_body"):
+                return
+            status = refused[0]
+            code = _REFUSALS.get(status, STATUS_CODES.get(status, "bad_request"))
+            await _problem(send, status, code, _refusal_detail(scope, status, hosts))
+            return
+        await send(message)
+
+    return sending
+
+
+_REFUSALS = {
+    403: "origin_not_allowed",
+    421: "misdirected_request",
+    400: "bad_request",
+    413: "request_too_large",
+}
+
+
+def _refusal_detail(scope: Scope, status: int, hosts: list[str]) -> str:
+    headers = dict(scope["headers"])
+    if status == 421:
+        host = headers.get(b"host", b"").decode("latin-1")[:80]
+        return (
+            f"/mcp answers at {', '.join(f'`{h}`' for h in hosts)}, not at the Host "
+            f"`{host}` (DNS-rebinding protection; the server's EEDRAWS_PUBLIC_URL sets the name)"
+        )
+    if status == 403:
+        origin = headers.get(b"origin", b"").decode("latin-1")[:80]
+        return f"a page at `{origin}` may not call /mcp: only pages of the API's own origin may"
+    if status == 413:
+        return f"an MCP request body is at most {MAX_BODY // 1024} KiB"
+    if status == 415 or b"json" not in headers.get(b"content-type", b""):
+        return "an MCP request's body is JSON-RPC, sent as `Content-Type: application/json`"
+    return "this is not an MCP request /mcp can read"
 
 
 def _how_to_use(origin: str) -> str:

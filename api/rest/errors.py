@@ -64,6 +64,14 @@ CODES: dict[str, ErrorCode] = {
             "other request it cannot read.",
         ),
         ErrorCode(
+            code="origin_not_allowed",
+            status=403,
+            title="Origin not allowed",
+            when="A web page from another origin (its `Origin` header) posted to `/mcp`: the "
+            "MCP server answers pages of the API's own origin only (DNS-rebinding protection). "
+            "Clients that are not browsers send no `Origin` and are not refused.",
+        ),
+        ErrorCode(
             code="not_found",
             status=404,
             title="Not found",
@@ -95,7 +103,7 @@ CODES: dict[str, ErrorCode] = {
             code="request_too_large",
             status=413,
             title="Request too large",
-            when="A request body over the limit (only `POST /graphql` takes a body).",
+            when="A request body over the limit (only `POST /graphql` and `POST /mcp` take one).",
         ),
         ErrorCode(
             code="uri_too_long",
@@ -103,6 +111,14 @@ CODES: dict[str, ErrorCode] = {
             title="URI too long",
             when="A REST URL (path and query) over 16 KB, or a path over 2 KB. Over 64 KB the "
             "HTTP server itself answers a bare 414 with no body.",
+        ),
+        ErrorCode(
+            code="misdirected_request",
+            status=421,
+            title="Misdirected request",
+            when="A request to `/mcp` whose `Host` is not a name this server answers at (its "
+            "public origin, `EEDRAWS_PUBLIC_URL`; loopback when unset): DNS-rebinding "
+            "protection. `detail` lists the names it answers at.",
         ),
         ErrorCode(
             code="rate_limited",

@@ -194,6 +194,8 @@ async def test_a_foreign_host_or_origin_is_refused_before_any_tool_runs(base: st
             "/mcp", json=call, headers={**MCP_HEADERS, "host": "eedraws.attacker.example"}
         )
         assert foreign.status_code == 421
+        assert problem_code(foreign) == "misdirected_request"
+        assert "`eedraws.attacker.example`" in foreign.json()["detail"]
         other_port = base.rsplit(":", 1)[0].replace("http://", "") + ":1"
         assert (
             await http.post("/mcp", json=call, headers={**MCP_HEADERS, "host": other_port})
@@ -202,6 +204,7 @@ async def test_a_foreign_host_or_origin_is_refused_before_any_tool_runs(base: st
             "/mcp", json=call, headers={**MCP_HEADERS, "origin": "https://attacker.example"}
         )
         assert origin.status_code == 403
+        assert problem_code(origin) == "origin_not_allowed"
         # The served Host, as `localhost` too, answers (no initialize needed: stateless).
         port = base.rsplit(":", 1)[1]
         for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
@@ -262,17 +265,31 @@ async def test_the_dashboard_and_the_docs_page_say_how_to_add_it_to_an_assistant
             assert f'"url": "http://localhost:{port}/mcp"' in html.unescape(other.text), page
 
 
-async def test_malformed_posts_are_refused_by_the_sdk_never_a_500(base: str) -> None:
+async def test_malformed_posts_are_refused_as_problems_never_a_500(base: str) -> None:
     json_type = {**MCP_HEADERS, "content-type": "application/json"}
     async with rest(base) as http:
         big = await http.post("/mcp", content=b"{" + b" " * 70_000 + b"}", headers=json_type)
         assert big.status_code == 413
+        assert problem_code(big) == "request_too_large"
         broken = await http.post("/mcp", content=b"{nope", headers=json_type)
         assert broken.status_code == 400
         assert broken.json()["error"]["code"] == -32700
         text = await http.post("/mcp", content=b"hello", headers={**MCP_HEADERS})
         assert text.status_code == 400
+        assert problem_code(text) == "bad_request"
+        assert "Content-Type: application/json" in text.json()["detail"]
         html_only = await http.post(
             "/mcp", json=json_rpc("tools/list", {}), headers={"accept": "text/html"}
         )
         assert html_only.status_code == 406
+        # The SDK's JSON-RPC errors are JSON, as MCP clients read them; kept as they are.
+        assert html_only.json()["error"]["code"] == -32600
+
+
+def problem_code(response: httpx.Response) -> str:
+    """The code of a refusal, which must be the API's problem+json like every other."""
+    assert response.headers["content-type"] == "application/problem+json", response.text
+    body = response.json()
+    assert body["status"] == response.status_code
+    assert body["type"] == f"/errors/{body['code']}"
+    return str(body["code"])
