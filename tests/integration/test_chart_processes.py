@@ -22,7 +22,7 @@ import psutil
 
 from api.settings import Settings
 from tests.support.server import served
-from tests.support.waiting import load_factor, wait_until
+from tests.support.waiting import LoadDuring, load_factor, wait_until
 
 # Issue 19: cached answers keep p99 < 20 ms while new charts flood in (before: p50 65-220 ms,
 # p99 0.5-1.5 s, every drawing holding the worker's GIL for 0.1-0.6 s).
@@ -67,12 +67,21 @@ def gone(pid: int) -> bool:
 
 
 def test_cached_answers_stay_fast_while_new_charts_flood_in(rounds_2026: Settings) -> None:
-    load_before = load_factor()
     # One worker: the flood and the timed requests meet in it (with two, the kernel may give
     # all the flood's connections to one and the timed one to the other).
     with served(rounds_2026, workers=1) as base:
         parts = urlsplit(base)
-        assert get(base, "/v1/draws/latest")[0] == 200
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+
+        def latest() -> int:
+            conn.request("GET", "/v1/draws/latest")
+            response = conn.getresponse()
+            response.read()
+            return response.status
+
+        # Cached, and the timed connection opened: neither a first read nor a connection's
+        # set-up is the time of a cached answer.
+        assert latest() == 200
         flood = subprocess.Popen(
             [
                 sys.executable,
@@ -86,17 +95,15 @@ def test_cached_answers_stay_fast_while_new_charts_flood_in(rounds_2026: Setting
             stdout=subprocess.PIPE,
         )
         try:
-            # Timed from the flood's start to its end.
-            conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+            # Timed from the flood's start to its end, the machine's load measured meanwhile.
             timings = []
-            while flood.poll() is None:
-                started = time.perf_counter()
-                conn.request("GET", "/v1/draws/latest")
-                response = conn.getresponse()
-                response.read()
-                timings.append(time.perf_counter() - started)
-                assert response.status == 200
-                time.sleep(0.005)
+            with LoadDuring() as load:
+                while flood.poll() is None:
+                    started = time.perf_counter()
+                    status = latest()
+                    timings.append(time.perf_counter() - started)
+                    assert status == 200
+                    time.sleep(0.005)
             conn.close()
             out, _ = flood.communicate(timeout=90)
         finally:
@@ -104,18 +111,19 @@ def test_cached_answers_stay_fast_while_new_charts_flood_in(rounds_2026: Setting
                 flood.kill()
                 flood.wait()
     statuses = Counter({int(k): v for k, v in json.loads(out).items()})
-    load = max(load_before, load_factor())
+    factor = load.factor()
     p50 = statistics.median(timings)
     p99 = statistics.quantiles(timings, n=100)[98]
     print(
         f"\n  flood: {dict(statuses)}; /v1/draws/latest meanwhile: {len(timings)} requests, "
         f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, max {max(timings) * 1000:.0f} ms "
-        f"(load x{load:.1f})"
+        f"(load x{factor:.1f}; others running each second: "
+        f"{' '.join(f'{n:.1f}' for n in load.per_second())}; 1-minute x{load_factor():.1f})"
     )
     assert set(statuses) <= {200, 503}, statuses
     assert statuses[200] >= 4, f"the flood drew too little to prove anything: {statuses}"
-    assert p99 <= CACHED_P99 * load, f"p99 {p99 * 1000:.1f} ms during a chart flood"
-    assert len(timings) >= 100
+    assert p99 <= CACHED_P99 * factor, f"p99 {p99 * 1000:.1f} ms during a chart flood"
+    assert len(timings) >= 300, f"too few answers for a p99: {len(timings)}"
 
 
 def test_a_killed_chart_process_is_replaced_and_none_outlives_its_worker(
