@@ -266,20 +266,13 @@ def _problems_for_refusals(scope: Scope, send: Send, hosts: list[str]) -> Send:
             if message.get("more_body"):
                 return
             status = refused[0]
-            code = _REFUSALS.get(status, STATUS_CODES.get(status, "bad_request"))
+            # The API's code for the status, as Litestar's own refusals get theirs.
+            code = STATUS_CODES.get(status, "bad_request")
             await _problem(send, status, code, _refusal_detail(scope, status, hosts))
             return
         await send(message)
 
     return sending
-
-
-_REFUSALS = {
-    403: "origin_not_allowed",
-    421: "misdirected_request",
-    400: "bad_request",
-    413: "request_too_large",
-}
 
 
 def _refusal_detail(scope: Scope, status: int, hosts: list[str]) -> str:
@@ -295,7 +288,7 @@ def _refusal_detail(scope: Scope, status: int, hosts: list[str]) -> str:
         return f"a page at `{origin}` may not call /mcp: only pages of the API's own origin may"
     if status == 413:
         return f"an MCP request body is at most {MAX_BODY // 1024} KiB"
-    if status == 415 or b"json" not in headers.get(b"content-type", b""):
+    if b"json" not in headers.get(b"content-type", b""):
         return "an MCP request's body is JSON-RPC, sent as `Content-Type: application/json`"
     return "this is not an MCP request /mcp can read"
 

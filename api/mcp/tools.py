@@ -32,7 +32,6 @@ from api.filters import (
     DrawQuery,
     parse_choice,
     parse_date,
-    parse_int,
 )
 from api.models import (
     BandHistory,
@@ -47,10 +46,10 @@ from api.models import (
     Status,
     YearlyStat,
 )
-from api.reads import Db, SeriesSpec
+from api.reads import Db
 from api.rest.params import check_given, missing_parameter
 from api.rest.stats import GROUPINGS
-from api.rest.trends import MEASURES, Measure
+from api.rest.trends import MEASURES, Measure, series_spec, standing_args
 
 Raw = dict[str, list[str]]
 JsonSchema = dict[str, Any]
@@ -204,14 +203,12 @@ async def _draw_context(db: Db, raw: Raw) -> tuple[Any, Asked]:
 
 def _series(measure: Measure) -> Callable[[Db, Raw], Awaitable[tuple[Any, Asked]]]:
     async def answer(db: Db, raw: Raw) -> tuple[Any, Asked]:
-        # As /v1/series/{name} reads its parameters (api/rest/trends.py).
-        window = _one(raw, "window")
-        spec = SeriesSpec(
-            filter=DrawFilter.parse(raw),
-            frequency=_one(raw, "frequency") or "draw",
-            agg=_one(raw, "agg"),
-            transform=_one(raw, "transform"),
-            window=None if window is None else parse_int("window", window, 1, reads.MAX_WINDOW),
+        spec = series_spec(
+            DrawFilter.parse(raw),
+            _one(raw, "frequency"),
+            _one(raw, "agg"),
+            _one(raw, "transform"),
+            _one(raw, "window"),
         )
         return await measure.read(db, spec), Asked(f"/v1/series/{measure.name}", raw)
 
@@ -242,10 +239,7 @@ async def _pool_band_history(db: Db, raw: Raw) -> tuple[Any, Asked]:
 
 
 async def _standing(db: Db, raw: Raw) -> tuple[Any, Asked]:
-    # As /v1/standing reads its parameters (api/rest/trends.py).
-    score = parse_int("crs", _required(raw, "crs"), 0, reads.MAX_CRS_SCORE)
-    last = _one(raw, "last")
-    count = reads.DEFAULT_LAST if last is None else parse_int("last", last, 1, reads.MAX_LAST)
+    score, count = standing_args(_required(raw, "crs"), _one(raw, "last"))
     standing = await reads.standing(db, score, DrawFilter.parse(raw), count)
     return standing, Asked("/v1/standing", raw)
 

@@ -130,6 +130,30 @@ MEASURES = (
 )
 
 
+def series_spec(
+    draw_filter: DrawFilter,
+    frequency: str | None,
+    agg: str | None,
+    transform: str | None,
+    window: str | None,
+) -> SeriesSpec:
+    """A series' parameters as /v1/series/{name} reads them (and the MCP series tools)."""
+    return SeriesSpec(
+        filter=draw_filter,
+        # An empty `frequency=` is refused as any bad value is, not read as "not given".
+        frequency="draw" if frequency is None else frequency,
+        agg=agg,
+        transform=transform,
+        window=None if window is None else parse_int("window", window, 1, reads.MAX_WINDOW),
+    )
+
+
+def standing_args(crs: str, last: str | None) -> tuple[int, int]:
+    """The score and the rounds to count, as /v1/standing reads them (and the MCP tool)."""
+    score = parse_int("crs", crs, 0, reads.MAX_CRS_SCORE)
+    return score, _int_or_none("last", last, 1, reads.MAX_LAST) or reads.DEFAULT_LAST
+
+
 def series_view(measure: Measure) -> Callable[..., Awaitable[Response[Any]]]:
     async def series(
         request: Request[Any, Any, Any],
@@ -141,14 +165,7 @@ def series_view(measure: Measure) -> Callable[..., Awaitable[Response[Any]]]:
         transform: TransformParam = None,
         window: WindowParam = None,
     ) -> Response[Any]:
-        spec = SeriesSpec(
-            filter=draw_filter,
-            # An empty `frequency=` is refused as any bad value is, not read as "not given".
-            frequency="draw" if frequency is None else frequency,
-            agg=series_agg,
-            transform=transform,
-            window=None if window is None else parse_int("window", window, 1, reads.MAX_WINDOW),
-        )
+        spec = series_spec(draw_filter, frequency, series_agg, transform, window)
         found = await measure.read(db, spec)
         asked = (measure.name, *(found.meta.categories or ()), found.meta.frequency)
         listing = Listing(table=SERIES, rows=found.data, json=found, name_parts=asked)
@@ -264,6 +281,5 @@ class TrendsController(Controller):
             ),
         ] = None,
     ) -> Standing:
-        score = parse_int("crs", crs, 0, reads.MAX_CRS_SCORE)
-        count = _int_or_none("last", last, 1, reads.MAX_LAST) or reads.DEFAULT_LAST
+        score, count = standing_args(crs, last)
         return await reads.standing(db, score, draw_filter, count)
